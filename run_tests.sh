@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh machine, then runs them:
+# the venv (.venv), the Python packages, Debian's Chromium for the browser tests, ruff, pytest.
+# Extra arguments go to pytest, e.g. ./run_tests.sh tests/test_env.py -q
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements-dev.txt
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Chromium for the browser tests (apt-get, about a minute)..."
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"
