@@ -16,6 +16,7 @@ from gymnasium import spaces
 
 ENV_ID = "InventoryManagement-v0"
 N_FEATURES = 6
+MAX_ORDER_UNITS = 1_000_000  # keeps the int64 order arithmetic (ordered @ ordered) exact
 FEATURE_NAMES = (
     "stock",
     "yesterday_demand",
@@ -84,7 +85,11 @@ def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     # Sums go through Python lists: for ten numbers that is several times faster than
     # ndarray.sum(), and this runs on every step.
     weight_sum = sum(weights.tolist())
-    raw = weights * (total / weight_sum) if weight_sum > 0 else np.full(weights.shape, total / weights.size)
+    if weight_sum > 0:
+        scale = total / weight_sum  # inf when a float64 weight sum is below ~1e-306
+        raw = weights * scale if scale != math.inf else weights / weight_sum * total
+    else:
+        raw = np.full(weights.shape, total / weights.size)
     units = raw.astype(np.int64)  # floor, since raw >= 0
     missing = total - sum(units.tolist())
     if missing > 0:
@@ -164,7 +169,7 @@ class InventoryEnv(gym.Env):
     ``day=0``, ``stock`` and ``demand_rates``.
     """
 
-    metadata = {"render_modes": ["ansi", "human"]}
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(self, config: InventoryConfig | None = None, render_mode: str | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -216,7 +221,9 @@ class InventoryEnv(gym.Env):
         fractions = np.asarray(action, dtype=np.float64)
         if fractions.shape != self._stock.shape:
             raise ValueError(f"action must have shape {self._stock.shape}, got {fractions.shape}")
-        if not math.isfinite(sum(fractions.tolist())):  # one sum catches any NaN or inf
+        # one sum catches any NaN or inf; only when it is not finite (also for huge finite
+        # values whose sum overflows) does the exact element-wise check run
+        if not math.isfinite(sum(fractions.tolist())) and not np.isfinite(fractions).all():
             raise ValueError(f"action must be finite, got {fractions}")
         weights = np.minimum(np.maximum(fractions, 0.0), 1.0)
         gap = self.config.capacity - self._total
@@ -226,7 +233,8 @@ class InventoryEnv(gym.Env):
     def step_units(self, units: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Advance one day with an order in whole units per product (manual play).
 
-        Units beyond the free space are refused at the door: deliveries are cut in
+        Orders above ``MAX_ORDER_UNITS`` per product are refused as input errors. Units
+        beyond the free space are refused at the door: deliveries are cut in
         proportion (largest remainders) to fit exactly, and ``info["refused"]`` says how
         many of each product were turned away.
         """
@@ -239,6 +247,8 @@ class InventoryEnv(gym.Env):
             raise ValueError(f"units cannot be negative, got {placed}")
         if (placed != np.round(placed)).any():
             raise ValueError(f"units must be whole numbers, got {placed}")
+        if (placed > MAX_ORDER_UNITS).any():
+            raise ValueError(f"units must be at most {MAX_ORDER_UNITS} per product, got {placed}")
         ordered = placed.astype(np.int64)
         n_ordered = sum(ordered.tolist())
         gap = self.config.capacity - self._total

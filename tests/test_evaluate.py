@@ -1,0 +1,221 @@
+"""evaluate.py: episodes, statistics, the report, the command line with and without a model."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from stable_baselines3 import PPO
+
+import agent
+from baselines import BASELINES, make_baseline
+from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv
+from evaluate import (
+    METRICS,
+    allocation_by_demand_rank,
+    confidence_interval,
+    evaluate,
+    main,
+    play_episode,
+    student_t_975,
+)
+
+CONFIG = InventoryConfig()
+SCRIPT = Path(__file__).resolve().parent.parent / "evaluate.py"
+REPORT_KEYS = {key for metric in METRICS for key in (metric, f"{metric}_ci95")}
+
+
+def write_run_config(folder: Path, config: InventoryConfig) -> None:
+    run_config = {
+        "env_config": config.to_dict(),
+        "hyperparams": {"n_steps": 64, "batch_size": 64},
+        "seed": 0,
+        "total_timesteps": 128,
+        "versions": {},
+        "command": ["test"],
+        "run_id": "test",
+    }
+    (folder / "run_config.json").write_text(json.dumps(run_config))
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """A folder holding a tiny trained model and its run config, as train.py leaves them."""
+    folder = tmp_path_factory.mktemp("run")
+    model = PPO("MlpPolicy", agent.wrap_env(InventoryEnv()), n_steps=64, batch_size=64, seed=0)
+    model.learn(128)
+    model.save(folder / "real_inventory_model.zip")
+    write_run_config(folder, CONFIG)
+    return folder
+
+
+def run_cli(tmp_path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+
+def assert_one_line_usage_error(capsys_or_stderr: str, fragment: str) -> None:
+    errors = [line for line in capsys_or_stderr.splitlines() if line.startswith("evaluate.py: error:")]
+    assert len(errors) == 1 and fragment in errors[0], capsys_or_stderr
+    assert "Traceback" not in capsys_or_stderr
+
+
+# ---------------------------------------------------------------------------- episodes
+
+
+def test_play_episode_records_a_consistent_day_by_day_history():
+    result = play_episode(make_baseline("newsvendor", CONFIG), CONFIG, seed=5)
+    days, n = CONFIG.episode_days, CONFIG.n_products
+    for name in ("stock", "demand", "orders", "sales", "lost_sales"):
+        assert getattr(result, name).shape == (days, n)
+    np.testing.assert_array_equal(result.sales + result.lost_sales, result.demand)
+    opening = np.vstack([np.zeros((1, n), np.int64), result.stock[:-1]])
+    np.testing.assert_array_equal(result.stock, opening + result.orders - result.sales)
+    assert ((opening + result.orders).sum(axis=1) == CONFIG.capacity).all()  # the gap is always filled
+    assert set(result.reward_components) == set(REWARD_COMPONENTS)
+    assert result.rewards.shape == (days,)
+    assert result.daily["stockouts"].tolist() == np.count_nonzero(result.lost_sales, axis=1).tolist()
+    metrics = result.metrics()
+    assert set(metrics) == set(METRICS)
+    assert metrics["fill_rate"] == result.sales.sum() / result.demand.sum()
+    assert metrics["mean_reward"] == pytest.approx(result.rewards.sum())
+    assert result.policy == "newsvendor" and result.seed == 5
+
+
+def test_every_policy_faces_the_same_demand_for_a_seed():
+    played = [play_episode(make_baseline(name, CONFIG), CONFIG, seed=11) for name in BASELINES]
+    for result in played[1:]:
+        np.testing.assert_array_equal(result.demand, played[0].demand)
+        np.testing.assert_array_equal(result.demand_rates, played[0].demand_rates)
+    assert not np.array_equal(played[0].orders, played[3].orders)  # random vs newsvendor
+
+
+# ---------------------------------------------------------------------------- statistics
+
+
+@pytest.mark.parametrize(
+    ("df", "table_value"),
+    [(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (10, 2.228), (30, 2.042), (199, 1.972)],
+)
+def test_student_t_quantile_matches_the_table(df, table_value):
+    assert student_t_975(df) == pytest.approx(table_value, rel=1.2e-3)
+
+
+def test_confidence_interval_is_the_student_t_interval():
+    low, high = confidence_interval(np.array([1.0, 2.0, 3.0]))
+    assert (low + high) / 2 == pytest.approx(2.0)
+    assert (high - low) / 2 == pytest.approx(4.303 / np.sqrt(3), rel=1e-3)
+    with pytest.raises(ValueError, match="two episodes"):
+        confidence_interval(np.array([1.0]))
+
+
+def test_allocation_by_demand_rank_shares():
+    results = [play_episode(make_baseline("proportional", CONFIG), CONFIG, seed=s) for s in range(3)]
+    order_share, demand_share = allocation_by_demand_rank(results)
+    assert order_share.sum() == pytest.approx(1.0) and demand_share.sum() == pytest.approx(1.0)
+    assert (np.diff(demand_share) <= 0).all()  # ranked busiest first
+    assert order_share[0] > order_share[-1]  # proportional orders more for the busiest
+
+
+# ---------------------------------------------------------------------------- the report
+
+
+def test_evaluate_report_schema_and_reproducibility():
+    policies = [make_baseline(name, CONFIG, seed=1) for name in ("random", "newsvendor")]
+    report = evaluate(policies, CONFIG, episodes=4, seed=100)
+    assert set(report) == {"episodes", "seed", "policies"}
+    assert report["episodes"] == 4 and report["seed"] == 100
+    assert list(report["policies"]) == ["random", "newsvendor"]
+    for entry in report["policies"].values():
+        assert set(entry) == REPORT_KEYS
+        for metric in METRICS:
+            low, high = entry[f"{metric}_ci95"]
+            assert low <= entry[metric] <= high
+    assert report["policies"]["newsvendor"]["fill_rate"] > report["policies"]["random"]["fill_rate"]
+    again = evaluate([make_baseline(name, CONFIG, seed=1) for name in ("random", "newsvendor")], CONFIG, 4, 100)
+    assert again == report
+    json.dumps(report)  # plain JSON types only
+
+
+def test_evaluate_rejects_duplicate_policy_names():
+    with pytest.raises(ValueError, match="unique"):
+        evaluate([make_baseline("uniform", CONFIG)] * 2, CONFIG, 2, 0)
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def test_cli_without_a_model_evaluates_every_rule(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no logs/real_inventory_model.zip here
+    assert main(["--episodes", "3", "--seed", "7", "--json", "out.json", "--plot", "out.png"]) == 0
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert list(report["policies"]) == list(BASELINES)
+    assert report["episodes"] == 3 and report["seed"] == 7
+    assert report == evaluate([make_baseline(name, CONFIG, seed=7) for name in BASELINES], CONFIG, 3, 7)
+    assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
+    table = capsys.readouterr().out
+    assert "the default config" in table
+    for name in BASELINES:
+        assert name in table
+
+
+def test_cli_with_a_model_evaluates_ppo_on_its_config(tmp_path, monkeypatch, model_dir, capsys):
+    shutil.copytree(model_dir, tmp_path / "logs")
+    monkeypatch.chdir(tmp_path)  # the default model path now exists: ppo joins the default list
+    assert main(["--episodes", "2", "--json", "out.json", "--plot", "out.svg"]) == 0
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert list(report["policies"]) == ["ppo", *BASELINES]
+    assert set(report["policies"]["ppo"]) == REPORT_KEYS
+    assert "<svg" in (tmp_path / "out.svg").read_text()
+    assert "the config saved with logs/real_inventory_model.zip" in capsys.readouterr().out
+
+
+def test_cli_plays_every_policy_on_the_models_config(tmp_path, model_dir):
+    small = InventoryConfig(capacity=60)
+    shutil.copy(model_dir / "real_inventory_model.zip", tmp_path / "model.zip")
+    write_run_config(tmp_path, small)
+    args = ["--model", str(tmp_path / "model.zip"), "--policies", "ppo,uniform", "--episodes", "2"]
+    assert main([*args, "--json", str(tmp_path / "out.json")]) == 0
+    report = json.loads((tmp_path / "out.json").read_text())
+    expected = evaluate([make_baseline("uniform", small, seed=1000)], small, 2, 1000)
+    assert report["policies"]["uniform"] == expected["policies"]["uniform"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--episodes", "0"], "--episodes must be at least 2"),
+        (["--seed", "-1"], "--seed must be non-negative"),
+        (["--policies", "newsvendor,magic"], "unknown policy 'magic'"),
+        (["--policies", " , "], "--policies needs at least one"),
+        (["--policies", "ppo"], "no model file at logs/real_inventory_model.zip"),
+        (["--model", "nowhere.zip"], "no model file at nowhere.zip"),
+        (["--json", "missing/out.json"], "--json: directory 'missing' does not exist"),
+        (["--plot", "out.xyz"], "--plot: unsupported file type '.xyz'"),
+    ],
+)
+def test_cli_bad_input_is_a_one_line_usage_error(tmp_path, monkeypatch, capsys, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert_one_line_usage_error(capsys.readouterr().err, fragment)
+
+
+def test_cli_corrupt_model_is_a_one_line_error_in_a_real_process(tmp_path):
+    (tmp_path / "model.zip").write_bytes(b"this is not a zip file")
+    write_run_config(tmp_path, CONFIG)
+    completed = run_cli(tmp_path, "--model", "model.zip", "--episodes", "2")
+    assert completed.returncode == 2
+    assert_one_line_usage_error(completed.stderr, "model.zip is not a loadable PPO model")
+    assert completed.stdout == ""
+
+
+def test_cli_missing_model_in_a_real_process(tmp_path):
+    completed = run_cli(tmp_path, "--policies", "ppo,newsvendor", "--episodes", "2")
+    assert completed.returncode == 2
+    assert_one_line_usage_error(completed.stderr, "no model file")
