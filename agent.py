@@ -15,10 +15,18 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from baselines import demand_survival, newsvendor_units, units_to_fractions
 from env import N_FEATURES, InventoryConfig, InventoryEnv
 
 AGENT_FEATURES = N_FEATURES + 2  # the env's six, the episode-long mean demand, the day
-REWARD_SCALE = 1e-3  # the env's rewards are in thousands of points; PPO's value net prefers ~1
+LOST_UNIT_COST = 0.1  # the env's -100 points per lost unit, scaled to PPO's preferred ~1
+
+
+def expected_sales_table(rates: np.ndarray, max_demand: int) -> np.ndarray:
+    """``E[min(level, D)]`` for ``level = 0 .. max_demand + 1`` per product (rows), where
+    ``D = min(Poisson(rate), max_demand)``: the sum of ``P(D > k)`` for ``k < level``."""
+    survival = demand_survival(rates, max_demand, max_demand + 1).T
+    return np.hstack([np.zeros((len(rates), 1)), np.cumsum(survival, axis=1)])
 
 
 class AgentAdapter:
@@ -28,12 +36,16 @@ class AgentAdapter:
     so far (the seven history days plus the episode's; a better rate estimate than the
     7-day average as the episode goes on) and the day as a fraction of the episode.
 
-    Action: one number in [-1, 1] per product, read as a target stock level from 0 to
-    ``target_scale * max_demand`` units. The order fills each product's shortfall
-    ``max(0, target - stock)``; the env scales these to the gap.
+    Action: one number in [-1, 1] per product, a correction to the demand-rate estimate:
+    ``rate = episode mean demand * exp(rate_range * action)``. The order is the
+    capacity-constrained newsvendor allocation for those rates (see ``newsvendor_units``),
+    expressed as fractions that the env's rounding turns back into exactly those units.
+    An action of zero is thus the newsvendor rule on the episode-long mean; what PPO
+    learns is how to correct those estimates.
     """
 
-    target_scale = 1.5
+    rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the episode mean
+    min_rate = 0.1  # a product never seen selling still gets a small rate
 
     def __init__(self, config: InventoryConfig):
         self.config = config
@@ -69,35 +81,51 @@ class AgentAdapter:
     def to_env_action(self, action: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Fractions for ``InventoryEnv.step`` from the agent's action and the env observation."""
         cfg = self.config
-        targets = (np.clip(action, -1.0, 1.0) + 1.0) * (0.5 * self.target_scale)  # in units of max_demand
-        stock = obs.reshape(cfg.n_products, N_FEATURES)[:, 0]
-        need = np.maximum(targets - stock, 0.0)
-        top = need.max()
-        return (need / top if top > 0 else need).astype(np.float32)
+        rows = obs.reshape(cfg.n_products, N_FEATURES)
+        stock = np.rint(rows[:, 0] * cfg.max_demand).astype(np.int64)
+        mean_demand = self._demand_sum * (cfg.max_demand / self._days_seen)
+        rates = np.maximum(mean_demand * np.exp(self.rate_range * np.clip(action, -1.0, 1.0)), self.min_rate)
+        units = newsvendor_units(stock, cfg.capacity - int(stock.sum()), rates, cfg.max_demand)
+        return units_to_fractions(units).astype(np.float32)
 
 
 class AgentEnv(gym.Wrapper):
-    """Training-time wrapper: the agent's spaces, and rewards scaled by ``REWARD_SCALE``.
+    """Training-time wrapper: the agent's spaces and its training reward.
 
-    ``info`` passes through untouched, so metrics and the stream see the env's own points.
+    The reward is ``-LOST_UNIT_COST`` times the lost sales *expected* from the day's shelf
+    under the true demand rates, which the simulator knows and the agent never sees. In
+    expectation this is the env's stockout penalty (the only reward part that a fractional
+    order can change, besides the allocation bonus, which pays for copying the
+    proportional rule), but without the day's demand noise, which would otherwise drown
+    differences of a few tenths of a unit between good allocations. ``info`` passes through
+    untouched, so metrics and the stream report the env's own points.
     """
 
     def __init__(self, env: InventoryEnv):
         super().__init__(env)
-        self.adapter = AgentAdapter(env.unwrapped.config)
+        self.config = env.unwrapped.config
+        self.adapter = AgentAdapter(self.config)
         self.observation_space = self.adapter.observation_space
         self.action_space = self.adapter.action_space
         self._env_obs: np.ndarray | None = None
+        self._expected_sales = np.zeros((self.config.n_products, self.config.max_demand + 2))
+        self._expected_demand = 0.0
 
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict]:
         obs, info = self.env.reset(**kwargs)
         self._env_obs = obs
+        table = expected_sales_table(info["demand_rates"], self.config.max_demand)
+        self._expected_sales = table
+        self._expected_demand = float(table[:, -1].sum())
         return self.adapter.reset(obs), info
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        obs, reward, terminated, truncated, info = self.env.step(self.adapter.to_env_action(action, self._env_obs))
+        obs, _, terminated, truncated, info = self.env.step(self.adapter.to_env_action(action, self._env_obs))
         self._env_obs = obs
-        return self.adapter.observe(obs), reward * REWARD_SCALE, terminated, truncated, info
+        shelf = np.minimum(info["stock"] + info["sales"], self.config.max_demand + 1)
+        expected_sales = self._expected_sales[np.arange(self.config.n_products), shelf].sum()
+        reward = -LOST_UNIT_COST * (self._expected_demand - expected_sales)
+        return self.adapter.observe(obs), reward, terminated, truncated, info
 
 
 def wrap_env(env: InventoryEnv) -> AgentEnv:

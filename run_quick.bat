@@ -1,0 +1,31 @@
+@echo off
+rem Quick training: the quick preset (100,000 timesteps; a few minutes on a laptop).
+rem Creates the virtual environment (venv) if it is missing, installs requirements.txt,
+rem trains, then says where the model and logs are. Extra arguments go to train.py,
+rem e.g. run_quick.bat --seed 3
+setlocal
+cd /d "%~dp0"
+
+if not exist venv\Scripts\python.exe (
+    echo Creating the virtual environment in venv ...
+    python -m venv venv || goto :failed
+)
+echo Installing requirements ...
+venv\Scripts\python.exe -m pip install --quiet -r requirements.txt || goto :failed
+
+venv\Scripts\python.exe train.py --preset quick --log-dir logs %*
+if errorlevel 1 goto :failed
+
+echo.
+echo Model:       logs\real_inventory_model.zip (checkpoints in logs\checkpoints\)
+echo Run config:  logs\run_config.json    Live stream: logs\stream_data.json
+echo TensorBoard: venv\Scripts\tensorboard --logdir logs/sb3_logs   (then open http://localhost:6006)
+echo Dashboard:   venv\Scripts\streamlit run dashboard.py
+pause
+exit /b 0
+
+:failed
+echo.
+echo Training did not finish (see the messages above).
+pause
+exit /b 1

@@ -1,0 +1,283 @@
+"""utils.py: the atomic writer, load_agent, and the stream writer and incremental reader."""
+
+import itertools
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent import AgentPolicy
+from env import InventoryConfig, InventoryEnv
+from train import build_model, make_training_env
+from utils import ModelLoadError, StreamReader, StreamWriter, atomic_writer, load_agent, write_json_atomic
+
+
+def header(run_id="run-a", resumed=False):
+    return {"type": "header", "run_id": run_id, "resumed": resumed}
+
+
+def episode(number, run_id="run-a", trajectory=None):
+    record = {"type": "episode", "run_id": run_id, "episode": number, "env": 0, "timesteps": 30 * number}
+    if trajectory is not None:
+        record["trajectory"] = trajectory
+    return record
+
+
+def line(record):
+    return (json.dumps(record) + "\n").encode()
+
+
+def append(path, data):
+    with open(path, "ab") as file:
+        file.write(data)
+
+
+# ---------------------------------------------------------------------------- atomic writes
+def test_atomic_writer_replaces_the_file_on_success(tmp_path):
+    target = tmp_path / "model.zip"
+    target.write_bytes(b"old")
+    with atomic_writer(target) as file:
+        file.write(b"new")
+        assert target.read_bytes() == b"old"  # readers see the old file until the end
+    assert target.read_bytes() == b"new"
+    assert os.listdir(tmp_path) == ["model.zip"]
+
+
+def test_atomic_writer_keeps_the_old_file_on_error(tmp_path):
+    target = tmp_path / "run_config.json"
+    write_json_atomic(target, {"seed": 1})
+    with pytest.raises(RuntimeError), atomic_writer(target, "w") as file:
+        file.write('{"seed": ')
+        raise RuntimeError("disk full")
+    assert json.loads(target.read_text()) == {"seed": 1}
+    assert os.listdir(tmp_path) == ["run_config.json"]  # no temp file left behind
+
+
+# ---------------------------------------------------------------------------- load_agent
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """An untrained model saved as train.py saves one, with its run config and a checkpoint."""
+    folder = tmp_path_factory.mktemp("model")
+    model = build_model(make_training_env(InventoryConfig(), 2, seed=0), seed=0)
+    model.save(folder / "real_inventory_model.zip")
+    (folder / "checkpoints").mkdir()
+    model.save(folder / "checkpoints" / "inventory_model_10_steps.zip")
+    write_json_atomic(folder / "run_config.json", {"env_config": InventoryConfig().to_dict(), "run_id": "r"})
+    return folder
+
+
+def assert_one_line_error(excinfo, *words):
+    message = str(excinfo.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+
+
+def test_load_agent_returns_a_policy_that_plays_the_raw_env(model_dir):
+    policy, config = load_agent(model_dir / "real_inventory_model.zip")
+    assert isinstance(policy, AgentPolicy)
+    assert config == InventoryConfig()
+    env = InventoryEnv(config)
+    obs, info = env.reset(seed=0)
+    policy.reset(obs, info)
+    for _ in range(config.episode_days):
+        fractions = policy.act(obs, info)
+        assert fractions.shape == (config.n_products,)
+        assert np.all((fractions >= 0) & (fractions <= 1))
+        obs, _, _, truncated, info = env.step(fractions)
+    assert truncated
+
+
+def test_load_agent_finds_the_config_of_a_checkpoint_and_a_name_without_zip(model_dir):
+    load_agent(model_dir / "checkpoints" / "inventory_model_10_steps.zip")
+    load_agent(model_dir / "real_inventory_model")  # as the seed wrote it
+
+
+def test_load_agent_missing_model(tmp_path):
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(tmp_path / "nothing.zip")
+    assert_one_line_error(excinfo, "nothing.zip")
+
+
+def test_load_agent_corrupt_zip(model_dir, tmp_path):
+    (tmp_path / "run_config.json").write_bytes((model_dir / "run_config.json").read_bytes())
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes((model_dir / "real_inventory_model.zip").read_bytes()[:500])
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(broken)
+    assert_one_line_error(excinfo, "broken.zip", "not a loadable PPO model")
+
+
+def test_load_agent_missing_or_bad_run_config(model_dir, tmp_path):
+    model = tmp_path / "deep" / "er" / "model.zip"
+    model.parent.mkdir(parents=True)
+    model.write_bytes((model_dir / "real_inventory_model.zip").read_bytes())
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model)
+    assert_one_line_error(excinfo, "run_config.json")
+    (model.parent / "run_config.json").write_text("{not json")
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model)
+    assert_one_line_error(excinfo, "not a valid run config")
+
+
+def test_load_agent_rejects_a_model_for_another_env(model_dir, tmp_path):
+    model = tmp_path / "model.zip"
+    model.write_bytes((model_dir / "real_inventory_model.zip").read_bytes())
+    write_json_atomic(tmp_path / "run_config.json", {"env_config": InventoryConfig(n_products=5).to_dict()})
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model)
+    assert_one_line_error(excinfo, "shape")
+
+
+# ---------------------------------------------------------------------------- StreamWriter
+def test_writer_replaces_an_old_stream_in_one_step(tmp_path):
+    path = tmp_path / "stream_data.json"
+    path.write_bytes(line(header("old")) + line(episode(1, "old")))
+    old_inode = path.stat().st_ino
+    writer = StreamWriter(path, header("new"))
+    writer.write(episode(1, "new"))
+    assert path.stat().st_ino != old_inode  # a new file, so a reader never sees a mix
+    assert [json.loads(text)["run_id"] for text in path.read_text().splitlines()] == ["new", "new"]
+    writer.close()
+
+
+def test_writer_flushes_each_record_at_once(tmp_path):
+    path = tmp_path / "stream_data.json"
+    writer = StreamWriter(path, header())
+    writer.write(episode(1))
+    assert len(path.read_text().splitlines()) == 2  # visible before close()
+    writer.close()
+
+
+def test_writer_resume_appends_and_ends_a_half_written_line(tmp_path):
+    path = tmp_path / "stream_data.json"
+    path.write_bytes(line(header()) + line(episode(1)) + b'{"type": "episode", "epi')  # a crash mid-line
+    writer = StreamWriter.resume(path, header(resumed=True))
+    writer.write(episode(2))
+    writer.close()
+    reader = StreamReader(path)
+    records = reader.poll()
+    assert [record["type"] for record in records] == ["header", "episode", "header", "episode"]
+    assert [record["episode"] for record in reader.episodes] == [1, 2]
+    assert reader.header["resumed"] is True
+
+
+# ---------------------------------------------------------------------------- StreamReader
+def test_reader_of_a_missing_file_returns_nothing_until_it_appears(tmp_path):
+    path = tmp_path / "stream_data.json"
+    reader = StreamReader(path)
+    assert reader.poll() == []
+    assert reader.header is None
+    path.write_bytes(line(header()))
+    assert reader.poll() == [header()]
+    assert reader.restarts == 0
+
+
+def test_reader_returns_only_records_added_since_the_last_poll(tmp_path):
+    path = tmp_path / "stream_data.json"
+    path.write_bytes(line(header()) + line(episode(1)))
+    reader = StreamReader(path)
+    assert reader.poll() == [header(), episode(1)]
+    assert reader.poll() == []
+    append(path, line(episode(2)) + line(episode(3)))
+    assert reader.poll() == [episode(2), episode(3)]
+    assert reader.episodes == [episode(1), episode(2), episode(3)]
+
+
+def test_reader_holds_back_a_partial_last_line(tmp_path):
+    path = tmp_path / "stream_data.json"
+    full = line(episode(1))
+    path.write_bytes(line(header()) + full[:10])
+    reader = StreamReader(path)
+    assert reader.poll() == [header()]
+    assert reader.poll() == []
+    append(path, full[10:])
+    assert reader.poll() == [episode(1)]
+
+
+def test_reader_skips_a_corrupt_complete_line(tmp_path):
+    path = tmp_path / "stream_data.json"
+    path.write_bytes(line(header()) + b"{garbage\n" + b'"a string"\n' + line(episode(1)))
+    reader = StreamReader(path)
+    assert reader.poll() == [header(), episode(1)]
+
+
+def test_reader_starts_over_when_a_new_run_replaces_the_stream(tmp_path):
+    path = tmp_path / "stream_data.json"
+    writer = StreamWriter(path, header("a"))
+    for number in (1, 2, 3):
+        writer.write(episode(number, "a"))
+    writer.close()
+    reader = StreamReader(path)
+    assert len(reader.poll()) == 4
+    writer = StreamWriter(path, header("b"))
+    writer.write(episode(1, "b"))
+    writer.close()
+    assert reader.poll() == [header("b"), episode(1, "b")]
+    assert reader.restarts == 1
+    assert reader.header == header("b")
+    assert reader.episodes == [episode(1, "b")]
+
+
+@pytest.mark.parametrize("new_content", [line(header("b")), line(header("b")) + line(episode(1, "b")) * 9])
+def test_reader_starts_over_when_the_file_is_rewritten_in_place(tmp_path, new_content):
+    """Same file (inode), rewritten shorter or longer: the size or the first line gives it away."""
+    path = tmp_path / "stream_data.json"
+    path.write_bytes(line(header("a")) + line(episode(1, "a")) + line(episode(2, "a")))
+    reader = StreamReader(path)
+    reader.poll()
+    with open(path, "r+b") as file:
+        file.truncate(0)
+        file.write(new_content)
+    records = reader.poll()
+    assert records[0] == header("b")
+    assert reader.restarts == 1
+    assert all(record["run_id"] == "b" for record in reader.episodes)
+
+
+def test_reader_header_of_another_run_appended_starts_over_but_a_resume_does_not(tmp_path):
+    path = tmp_path / "stream_data.json"
+    resumed_run = line(header("a")) + line(episode(1, "a")) + line(header("a", resumed=True)) + line(episode(2, "a"))
+    path.write_bytes(resumed_run)
+    reader = StreamReader(path)
+    reader.poll()
+    assert reader.restarts == 0
+    assert reader.header["resumed"] is True
+    assert [record["episode"] for record in reader.episodes] == [1, 2]
+    append(path, line(header("b")) + line(episode(1, "b")))
+    assert reader.poll() == [header("b"), episode(1, "b")]
+    assert reader.restarts == 1
+    assert reader.episodes == [episode(1, "b")]
+
+
+def test_reader_keeps_trajectories_apart_from_episodes(tmp_path):
+    path = tmp_path / "stream_data.json"
+    trajectory = {"stock": [[1, 2]], "demand": [[3, 4]], "orders": [[5, 6]], "sales": [[1, 2]]}
+    path.write_bytes(line(header()) + line(episode(1, trajectory=trajectory)) + line(episode(2)))
+    reader = StreamReader(path)
+    records = reader.poll()
+    assert records[1]["trajectory"] == trajectory  # poll returns records whole
+    assert reader.trajectories == {1: trajectory}
+    assert reader.episodes == [episode(1), episode(2)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=12))
+def test_reader_sees_the_same_records_however_the_bytes_arrive(tmp_path_factory, cuts):
+    """Whatever chunks a writer's bytes arrive in, polling between chunks yields every record once."""
+    records = [header(), *(episode(number) for number in range(1, 8))]
+    data = b"".join(line(record) for record in records)
+    bounds = sorted({0, len(data), *(cut % (len(data) + 1) for cut in cuts)})
+    path = tmp_path_factory.mktemp("chunks") / "stream_data.json"
+    path.write_bytes(b"")
+    reader = StreamReader(path)
+    seen = reader.poll()
+    for start, end in itertools.pairwise(bounds):
+        append(path, data[start:end])
+        seen += reader.poll()
+    assert seen == records
+    assert reader.restarts == 0

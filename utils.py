@@ -1,0 +1,241 @@
+"""Files shared by training, evaluation and the dashboard: the model and its run config,
+and the live JSON Lines stream a training run writes and the dashboard tails.
+
+Every file another process may read is written so that a reader never sees half of it:
+models and configs through ``atomic_writer`` (temp file + ``os.replace``), the stream one
+flushed line at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from agent import AgentPolicy
+from env import InventoryConfig
+
+RUN_CONFIG_NAME = "run_config.json"
+
+
+class ModelLoadError(Exception):
+    """A model or its run config cannot be used; the message is one line fit to show a user."""
+
+
+@contextmanager
+def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temp file beside ``path``; on success it replaces ``path`` in one step.
+
+    A reader sees the old file or the new one, never a half-written one. On error the
+    temp file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as file:
+            yield file
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: str | Path, data: dict) -> None:
+    """Write ``data`` as indented JSON through ``atomic_writer``."""
+    with atomic_writer(path, "w") as file:
+        json.dump(data, file, indent=2)
+        file.write("\n")
+
+
+def describe_error(error: BaseException) -> str:
+    """``Type: first line of the message``, for one-line error messages."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def find_run_config(model_path: str | Path) -> Path:
+    """The ``run_config.json`` beside the model or in its parent directory (for checkpoints)."""
+    model_path = Path(model_path)
+    for folder in (model_path.parent, model_path.parent.parent):
+        candidate = folder / RUN_CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ModelLoadError(f"no {RUN_CONFIG_NAME} beside {model_path} or in its parent directory")
+
+
+def load_run_config(model_path: str | Path) -> dict:
+    """The run config of the run that produced ``model_path``, with a valid ``env_config``."""
+    config_path = find_run_config(model_path)
+    try:
+        run_config = json.loads(config_path.read_text(encoding="utf-8"))
+        InventoryConfig.from_dict(run_config["env_config"])
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise ModelLoadError(f"{config_path} is not a valid run config ({describe_error(error)})") from error
+    return run_config
+
+
+def resolve_model_path(model_path: str | Path) -> Path:
+    """The model file, accepting the name without ``.zip`` as SB3 does."""
+    path = Path(model_path)
+    if not path.is_file() and path.suffix != ".zip" and path.with_suffix(".zip").is_file():
+        path = path.with_suffix(".zip")
+    if not path.is_file():
+        raise ModelLoadError(f"no model file at {model_path}")
+    return path
+
+
+def load_agent(model_path: str | Path) -> tuple[AgentPolicy, InventoryConfig]:
+    """Load a trained PPO model as a policy on the raw env, with the env config it was trained on."""
+    from stable_baselines3 import PPO  # deferred: importing SB3 costs a second or two
+
+    path = resolve_model_path(model_path)
+    config = InventoryConfig.from_dict(load_run_config(path)["env_config"])
+    try:
+        model = PPO.load(path, device="cpu")
+    except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
+        raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
+    policy = AgentPolicy(model, config)
+    expected = (policy.adapter.observation_space.shape, policy.adapter.action_space.shape)
+    found = (model.observation_space.shape, model.action_space.shape)
+    if found != expected:
+        raise ModelLoadError(
+            f"{path} expects observations/actions of shape {found}, the env in its run config gives {expected}"
+        )
+    return policy, config
+
+
+class StreamWriter:
+    """Writes the JSON Lines stream of a training run, one flushed line per record."""
+
+    def __init__(self, path: str | Path, header: dict, *, _append: bool = False):
+        """Start a fresh stream with ``header``, replacing any old stream in one step."""
+        self.path = Path(path)
+        line = _encode(header)
+        if not _append:
+            with atomic_writer(self.path, "w") as file:
+                file.write(line)
+        if _append and _ends_mid_line(self.path):
+            line = "\n" + line  # a crash left half a line: end it, readers skip it as corrupt
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        if _append:
+            self._write_line(line)
+
+    @classmethod
+    def resume(cls, path: str | Path, header: dict) -> StreamWriter:
+        """Continue an existing stream: ``header`` is appended after its records."""
+        return cls(path, header, _append=True)
+
+    def write(self, record: dict) -> None:
+        """Append one record and flush it, so a reader sees it at once and whole."""
+        self._write_line(_encode(record))
+
+    def _write_line(self, line: str) -> None:
+        self._file.write(line)
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            if file.tell() == 0:
+                return False
+            file.seek(-1, os.SEEK_END)
+            return file.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _encode(record: dict) -> str:
+    return json.dumps(record, separators=(",", ":")) + "\n"
+
+
+class StreamReader:
+    """Tails a stream written by ``StreamWriter``: each ``poll`` reads only the new bytes.
+
+    An incomplete last line is held back until it is complete; a corrupt complete line is
+    skipped. When a new run replaces the stream (another file, a shorter file, a different
+    first line, or a header with another run id) the reader starts over and counts it in
+    ``restarts``. ``header``, ``episodes`` (trajectories stripped) and ``trajectories``
+    (episode number -> trajectory) accumulate across polls.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.restarts = 0
+        self.header: dict | None = None
+        self.episodes: list[dict] = []
+        self.trajectories: dict[int, dict] = {}
+        self._file_id: tuple[int, int] | None = None
+        self._offset = 0  # bytes consumed, including the held-back partial line
+        self._pending = b""
+        self._first_line = b""
+
+    def _forget_run(self) -> None:
+        self.header = None
+        self.episodes = []
+        self.trajectories = {}
+        self.restarts += 1
+
+    def poll(self) -> list[dict]:
+        """The complete records added since the last call ([] if the file is missing)."""
+        try:
+            file = open(self.path, "rb")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            return []
+        with file:
+            stat = os.fstat(file.fileno())
+            file_id = (stat.st_dev, stat.st_ino)
+            replaced = self._file_id is not None and (
+                file_id != self._file_id
+                or stat.st_size < self._offset
+                or file.read(len(self._first_line)) != self._first_line
+            )
+            if replaced:
+                self._forget_run()
+                self._offset, self._pending, self._first_line = 0, b"", b""
+            self._file_id = file_id
+            file.seek(self._offset)
+            data = file.read()
+        self._offset += len(data)
+        *lines, self._pending = (self._pending + data).split(b"\n")
+        if not self._first_line and lines:
+            self._first_line = lines[0] + b"\n"
+        records: list[dict] = []
+        for line in lines:
+            record = _decode(line)
+            if record is None:
+                continue
+            if record["type"] == "header" and self.header and record.get("run_id") != self.header.get("run_id"):
+                self._forget_run()  # another run was appended to this file: keep only its records
+                records = []
+            self._absorb(record)
+            records.append(record)
+        return records
+
+    def _absorb(self, record: dict) -> None:
+        kind = record["type"]
+        if kind == "header":
+            self.header = record
+        elif kind == "episode":
+            if "trajectory" in record:
+                self.trajectories[record.get("episode")] = record["trajectory"]
+                record = {key: value for key, value in record.items() if key != "trajectory"}
+            self.episodes.append(record)
+
+
+def _decode(line: bytes) -> dict | None:
+    """One record, or None for a blank or corrupt line."""
+    try:
+        record = json.loads(line)
+    except ValueError:  # also covers UnicodeDecodeError
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("type"), str) else None
