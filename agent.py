@@ -13,9 +13,12 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import torch
 from gymnasium import spaces
+from stable_baselines3.common.policies import ActorCriticPolicy
+from torch import nn
 
-from baselines import demand_survival, newsvendor_units, units_to_fractions
+from baselines import demand_survival, newsvendor_fractions
 from env import N_FEATURES, InventoryConfig, InventoryEnv
 
 AGENT_FEATURES = N_FEATURES + 2  # the env's six, the episode-long mean demand, the day
@@ -36,16 +39,16 @@ class AgentAdapter:
     so far (the seven history days plus the episode's; a better rate estimate than the
     7-day average as the episode goes on) and the day as a fraction of the episode.
 
-    Action: one number in [-1, 1] per product, a correction to the demand-rate estimate:
-    ``rate = episode mean demand * exp(rate_range * action)``. The order is the
-    capacity-constrained newsvendor allocation for those rates (see ``newsvendor_units``),
+    Action: one number in [-1, 1] per product, a correction to the newsvendor rule's rate
+    estimate: ``rate = 7-day average demand * exp(rate_range * action)``. The order is the
+    capacity-constrained newsvendor allocation for those rates (``baselines.newsvendor_units``),
     expressed as fractions that the env's rounding turns back into exactly those units.
-    An action of zero is thus the newsvendor rule on the episode-long mean; what PPO
-    learns is how to correct those estimates.
+    An action of zero is thus exactly the ``newsvendor`` rule, where PPO starts; what it
+    learns is when and how far to trust other evidence (the episode-long mean, yesterday,
+    the day of the episode) over the 7-day average.
     """
 
-    rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the episode mean
-    min_rate = 0.1  # a product never seen selling still gets a small rate
+    rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the 7-day average
 
     def __init__(self, config: InventoryConfig):
         self.config = config
@@ -60,33 +63,31 @@ class AgentAdapter:
         """Start an episode from the env's first observation."""
         rows = obs.reshape(self.config.n_products, N_FEATURES)
         self._days_seen = self.config.history_days
-        self._demand_sum = rows[:, 2].astype(np.float64) * self._days_seen
+        # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
+        self._demand_sum = np.rint(rows[:, 2] * (self.config.max_demand * self._days_seen))
         self._day = 0
         return self._features(rows)
 
     def observe(self, obs: np.ndarray) -> np.ndarray:
         """The agent's observation after a step; adds yesterday's demand to the running mean."""
         rows = obs.reshape(self.config.n_products, N_FEATURES)
-        self._demand_sum += rows[:, 1]
+        self._demand_sum += np.rint(rows[:, 1] * self.config.max_demand)
         self._days_seen += 1
         self._day += 1
         return self._features(rows)
 
     def _features(self, rows: np.ndarray) -> np.ndarray:
         extra = np.empty((rows.shape[0], 2), np.float32)
-        extra[:, 0] = self._demand_sum / self._days_seen
+        extra[:, 0] = self._demand_sum / (self._days_seen * self.config.max_demand)
         extra[:, 1] = self._day / self.config.episode_days
         return np.hstack([rows, extra]).reshape(-1)
 
     def to_env_action(self, action: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Fractions for ``InventoryEnv.step`` from the agent's action and the env observation."""
-        cfg = self.config
-        rows = obs.reshape(cfg.n_products, N_FEATURES)
-        stock = np.rint(rows[:, 0] * cfg.max_demand).astype(np.int64)
-        mean_demand = self._demand_sum * (cfg.max_demand / self._days_seen)
-        rates = np.maximum(mean_demand * np.exp(self.rate_range * np.clip(action, -1.0, 1.0)), self.min_rate)
-        units = newsvendor_units(stock, cfg.capacity - int(stock.sum()), rates, cfg.max_demand)
-        return units_to_fractions(units).astype(np.float32)
+        rows = obs.reshape(self.config.n_products, N_FEATURES)
+        avg7 = rows[:, 2] * float(self.config.max_demand)  # the newsvendor rule's own estimate
+        rates = avg7 * np.exp(self.rate_range * np.clip(action, -1.0, 1.0))
+        return newsvendor_fractions(rows, rates, self.config).astype(np.float32)
 
 
 class AgentEnv(gym.Wrapper):
@@ -128,6 +129,58 @@ class AgentEnv(gym.Wrapper):
         return self.adapter.observe(obs), reward, terminated, truncated, info
 
 
+class PerProductNetwork(nn.Module):
+    """SB3 ``mlp_extractor``: one small MLP shared by every product for the policy, so each
+    product's correction comes from its own feature row; an MLP over all rows for the value."""
+
+    def __init__(self, n_products: int, n_features: int, hidden: int = 64):
+        super().__init__()
+        self.n_products, self.n_features = n_products, n_features
+        self.policy_net = nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh())
+        self.value_net = nn.Sequential(
+            nn.Linear(n_products * n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh()
+        )
+        self.latent_dim_pi = n_products * hidden
+        self.latent_dim_vf = hidden
+
+    def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.forward_actor(features), self.forward_critic(features)
+
+    def forward_actor(self, features: torch.Tensor) -> torch.Tensor:
+        return self.policy_net(features.view(-1, self.n_products, self.n_features)).flatten(1)
+
+    def forward_critic(self, features: torch.Tensor) -> torch.Tensor:
+        return self.value_net(features)
+
+
+class PerProductHead(nn.Module):
+    """The same linear read-out for every product: latent ``(batch, n * h)`` -> ``(batch, n)``."""
+
+    def __init__(self, n_products: int, hidden: int):
+        super().__init__()
+        self.n_products = n_products
+        self.linear = nn.Linear(hidden, 1)
+        nn.init.orthogonal_(self.linear.weight, gain=0.01)  # SB3's init for action nets: start near zero
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        return self.linear(latent.view(latent.shape[0], self.n_products, -1)).squeeze(-1)
+
+
+class PerProductPolicy(ActorCriticPolicy):
+    """SB3's actor-critic with the policy shared across products (``PerProductNetwork``)."""
+
+    def _build_mlp_extractor(self) -> None:
+        n_products = self.action_space.shape[0]
+        self.mlp_extractor = PerProductNetwork(n_products, self.features_dim // n_products)
+
+    def _build(self, lr_schedule: Any) -> None:
+        super()._build(lr_schedule)
+        n_products = self.action_space.shape[0]
+        self.action_net = PerProductHead(n_products, self.mlp_extractor.latent_dim_pi // n_products)
+        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+
+
 def wrap_env(env: InventoryEnv) -> AgentEnv:
     """The one way to put the agent in front of an ``InventoryEnv`` for training."""
     return AgentEnv(env)
@@ -146,15 +199,15 @@ class AgentPolicy:
         self.model = model
         self.adapter = AgentAdapter(config)
         self._agent_obs: np.ndarray | None = None
-        self._started = False
+        self._first_day = True
 
     def reset(self, obs: np.ndarray, info: dict) -> None:
         self._agent_obs = self.adapter.reset(obs)
-        self._started = False
+        self._first_day = True
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
-        if self._started:
+        if not self._first_day:  # on day 1 the reset observation is the current one
             self._agent_obs = self.adapter.observe(obs)
-        self._started = True
+        self._first_day = False
         action, _ = self.model.predict(self._agent_obs, deterministic=True)
         return self.adapter.to_env_action(action, obs)

@@ -88,6 +88,14 @@ def newsvendor_units(stock: np.ndarray, gap: int, rates: np.ndarray, max_demand:
     return np.bincount(chosen % len(stock), minlength=len(stock))
 
 
+def newsvendor_fractions(rows: np.ndarray, rates: np.ndarray, config: InventoryConfig) -> np.ndarray:
+    """Fractions for ``env.step`` that place the newsvendor allocation for ``rates`` on top
+    of the stock read from the observation ``rows`` (shape ``(n_products, N_FEATURES)``)."""
+    stock = np.rint(rows[:, 0] * config.max_demand).astype(np.int64)
+    units = newsvendor_units(stock, config.capacity - int(stock.sum()), rates, config.max_demand)
+    return units_to_fractions(units)
+
+
 class RandomPolicy:
     """Uniform random fractions from its own generator, reproducible by seed."""
 
@@ -156,12 +164,8 @@ class NewsvendorPolicy:
         return rows[:, 2] * float(self.config.max_demand)
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
-        cfg = self.config
-        rows = obs.reshape(cfg.n_products, N_FEATURES)
-        stock = np.rint(rows[:, 0] * cfg.max_demand).astype(np.int64)
-        gap = cfg.capacity - int(stock.sum())
-        units = newsvendor_units(stock, gap, self.rates(rows, info), cfg.max_demand)
-        return units_to_fractions(units)
+        rows = obs.reshape(self.config.n_products, N_FEATURES)
+        return newsvendor_fractions(rows, self.rates(rows, info), self.config)
 
 
 class OraclePolicy(NewsvendorPolicy):

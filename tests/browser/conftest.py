@@ -1,0 +1,113 @@
+"""Fixtures for driving the dashboard in a real browser: Debian's Chromium through Playwright's
+sync API (never ``playwright install``), and a ``streamlit run`` server per log directory."""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_SECONDS = 60
+
+
+def chromium_path() -> str | None:
+    """``$CHROMIUM_PATH``, else the ``chromium`` on the PATH (Debian's package)."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium: install it (apt-get install chromium) or set CHROMIUM_PATH")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory):
+    """A log directory from a real training run of 2,048 steps."""
+    log_dir = tmp_path_factory.mktemp("browser_run")
+    command = [sys.executable, "train.py", "--total-timesteps", "2048", "--n-envs", "2"]
+    command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return log_dir
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dashboard_server(log_dir: Path):
+    """``streamlit run dashboard.py -- --log-dir LOG_DIR`` on a free port; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    command += ["--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--", "--log-dir", str(log_dir)]
+    server = subprocess.Popen(
+        command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the dashboard server did not start (exit code {server.poll()})") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def open_dashboard(browser):
+    """Open the dashboard of a log directory in a fresh tall page (1280x1600, for screenshots).
+
+    Returns the page; uncaught page errors are collected in ``page.errors``.
+    """
+    with contextlib.ExitStack() as stack:
+
+        def open_for(log_dir: Path):
+            url = stack.enter_context(dashboard_server(log_dir))
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            stack.callback(page.close)
+            page.errors = []
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            page.goto(url)
+            page.wait_for_selector(
+                "[data-testid='stApp'][data-test-script-state='notRunning'][data-test-connection-state='CONNECTED']",
+                timeout=SERVER_START_SECONDS * 1000,
+            )
+            return page
+
+        yield open_for

@@ -1,0 +1,118 @@
+"""The dashboard in a real browser: pages load, modes switch, a manual order advances the day,
+and the Training page follows a stream written by another process without a reload.
+
+Also saves the README's screenshots of each mode to docs/.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from utils import StreamWriter
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+WAIT_MS = 30_000  # Replay's first load imports SB3 and plays three episodes
+LIVE_WAIT_MS = 15_000  # the Training page refreshes itself every 2 s
+
+
+def assert_no_error(page: Page) -> None:
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.errors == []
+
+
+def switch_mode(page: Page, mode: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(mode, exact=True).click()
+
+
+def wait_for_charts(page: Page, count: int) -> None:
+    """Until ``count`` Vega-Lite charts have drawn their SVG."""
+    expect(page.locator("[data-testid='stVegaLiteChart'] svg.marks")).to_have_count(count, timeout=WAIT_MS)
+
+
+def metric_value(page: Page, label: str):
+    card = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
+    return card.get_by_test_id("stMetricValue")
+
+
+def test_every_mode_loads_and_the_mode_switch_works(open_dashboard, run_dir):
+    page = open_dashboard(run_dir)
+    expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
+    episodes = sum('"type":"episode"' in line for line in (run_dir / "stream_data.json").open())
+    expect(metric_value(page, "Episodes")).to_have_text(f"{episodes:,}")
+    wait_for_charts(page, 7)
+    assert_no_error(page)
+    page.screenshot(path=DOCS / "training.png")
+
+    switch_mode(page, "Replay")
+    expect(page.get_by_text("product by product")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name="Day 1, product by product")).to_be_visible()
+    day_slider = page.get_by_test_id("stSlider").get_by_role("slider")
+    day_slider.focus()
+    for _ in range(14):
+        day_slider.press("ArrowRight")
+    expect(page.get_by_role("heading", name="Day 15, product by product")).to_be_visible(timeout=WAIT_MS)
+    wait_for_charts(page, 4)
+    assert_no_error(page)
+    page.screenshot(path=DOCS / "replay.png")
+
+    switch_mode(page, "Manual")
+    expect(page.get_by_text("Day 1 of 30")).to_be_visible(timeout=WAIT_MS)
+    switch_mode(page, "Training")
+    expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
+    assert_no_error(page)
+
+
+def place_order(page: Page, next_day: int) -> None:
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_text(f"Day {next_day} of 30")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_a_manual_order_advances_the_day(open_dashboard, run_dir):
+    page = open_dashboard(run_dir)
+    switch_mode(page, "Manual")
+    expect(page.get_by_text("Day 1 of 30")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_label("Product 0").fill("3")
+    page.get_by_label("Product 0").press("Enter")
+    expect(page.get_by_text("Your order: 3 units")).to_be_visible(timeout=WAIT_MS)
+    place_order(page, 2)
+    wait_for_charts(page, 3)  # the charts of the days played appear after the first one
+
+    for day in range(3, 6):  # a few sensible days, then one too large
+        status = page.get_by_text("Your warehouse holds").inner_text()
+        free_space = int(re.search(r"free space (\d+)", status).group(1))
+        page.get_by_role("button", name="Suggest").click()
+        expect(page.get_by_text(f"Your order: {free_space} units")).to_be_visible(timeout=WAIT_MS)
+        place_order(page, day)
+    page.get_by_label("Product 0").fill("500")
+    page.get_by_label("Product 0").press("Enter")
+    expect(page.get_by_text("would be refused at the door")).to_be_visible(timeout=WAIT_MS)
+    place_order(page, 6)
+    expect(page.get_by_text("were refused at the door")).to_be_visible()
+    wait_for_charts(page, 3)
+    assert_no_error(page)
+    page.screenshot(path=DOCS / "manual.png")
+
+
+def test_training_page_follows_records_appended_by_another_process(open_dashboard, run_dir, tmp_path):
+    header, *records, _ = (run_dir / "stream_data.json").read_text().splitlines(keepends=True)
+    page = open_dashboard(tmp_path)
+    expect(page.get_by_text("python train.py --preset quick")).to_be_visible(timeout=WAIT_MS)
+
+    stream = tmp_path / "stream_data.json"
+    stream.write_text(header + "".join(records[:5]))
+    expect(metric_value(page, "Episodes")).to_have_text("5", timeout=LIVE_WAIT_MS)
+    with stream.open("a") as file:
+        file.writelines(records[5:12])
+    expect(metric_value(page, "Episodes")).to_have_text("12", timeout=LIVE_WAIT_MS)
+    assert_no_error(page)
+
+    # A new run replaces the stream: the page starts over with it.
+    writer = StreamWriter(stream, {**json.loads(header), "run_id": "the-next-run"})
+    for record in records[:3]:
+        writer.write({**json.loads(record), "run_id": "the-next-run"})
+    writer.close()
+    expect(metric_value(page, "Episodes")).to_have_text("3", timeout=LIVE_WAIT_MS)
+    expect(page.get_by_text("the-next-run")).to_be_visible()
+    assert_no_error(page)
