@@ -19,11 +19,19 @@ from typing import IO, Any
 from agent import AgentPolicy
 from env import InventoryConfig
 
+# The files a training run leaves in its log directory.
+MODEL_NAME = "real_inventory_model.zip"
+STREAM_NAME = "stream_data.json"
+CHECKPOINT_DIR = "checkpoints"
 RUN_CONFIG_NAME = "run_config.json"
 
 
 class ModelLoadError(Exception):
     """A model or its run config cannot be used; the message is one line fit to show a user."""
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # reading the umask means setting it: put it straight back
 
 
 @contextmanager
@@ -39,6 +47,7 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
     try:
         with os.fdopen(fd, mode) as file:
             yield file
+        os.chmod(temp_name, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; give it a normal file's mode
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

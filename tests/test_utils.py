@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import utils
 from agent import AgentPolicy
 from env import InventoryConfig, InventoryEnv
 from train import build_model, make_training_env
@@ -281,3 +282,12 @@ def test_reader_sees_the_same_records_however_the_bytes_arrive(tmp_path_factory,
         seen += reader.poll()
     assert seen == records
     assert reader.restarts == 0
+
+
+def test_atomic_writer_gives_the_file_a_normal_mode(tmp_path):
+    target = tmp_path / "model.zip"
+    with atomic_writer(target) as file:
+        file.write(b"data")
+    assert target.read_bytes() == b"data"
+    assert target.stat().st_mode & 0o777 == 0o666 & ~utils._UMASK
+    assert [p.name for p in tmp_path.iterdir()] == ["model.zip"]  # no temp file left behind
