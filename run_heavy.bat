@@ -1,5 +1,5 @@
 @echo off
-rem Heavy training: the heavy preset (1,000,000 timesteps; under an hour on a laptop).
+rem Heavy training: the heavy preset (1,000,000 timesteps; about 6 minutes on a 2-core machine).
 rem Creates the virtual environment (venv) if it is missing, installs requirements.txt,
 rem trains, then says where the model and logs are. Extra arguments go to train.py,
 rem e.g. run_heavy.bat --seed 3

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Heavy training: the heavy preset (1,000,000 timesteps; under an hour on a laptop).
+# Heavy training: the heavy preset (1,000,000 timesteps; about 6 minutes on a 2-core machine).
 # Creates the virtual environment (.venv) if it is missing, installs requirements.txt,
 # trains, then says where the model and logs are. Extra arguments go to train.py,
 # e.g. ./run_heavy.sh --seed 3

@@ -1,5 +1,5 @@
 @echo off
-rem Quick training: the quick preset (100,000 timesteps; a few minutes on a laptop).
+rem Quick training: the quick preset (100,000 timesteps; about 40 s on a 2-core machine).
 rem Creates the virtual environment (venv) if it is missing, installs requirements.txt,
 rem trains, then says where the model and logs are. Extra arguments go to train.py,
 rem e.g. run_quick.bat --seed 3

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick training: the quick preset (100,000 timesteps; a few minutes on a laptop).
+# Quick training: the quick preset (100,000 timesteps; about 40 s on a 2-core machine).
 # Creates the virtual environment (.venv) if it is missing, installs requirements.txt,
 # trains, then says where the model and logs are. Extra arguments go to train.py,
 # e.g. ./run_quick.sh --seed 3
