@@ -39,13 +39,10 @@ from agent import AgentPolicy
 from baselines import Policy, make_baseline
 from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv, largest_remainder
 from evaluate import EpisodeResult, play_episode
-from utils import RUN_CONFIG_NAME, ModelLoadError, StreamReader, load_agent
+from utils import CHECKPOINT_DIR, MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME, ModelLoadError, StreamReader, load_agent
 
 MODES = ("Training", "Replay", "Manual")
 # The files train.py writes (not imported from it: train.py loads SB3 and torch at import).
-MODEL_NAME = "real_inventory_model.zip"
-STREAM_NAME = "stream_data.json"
-CHECKPOINT_DIR = "checkpoints"
 REFRESH_SECONDS = 2
 ROLLING_WINDOW = 100  # episodes in the rolling means of the Training page
 MAX_CHART_POINTS = 500  # episodes drawn per learning curve; longer runs are thinned evenly

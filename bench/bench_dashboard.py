@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # Bare mode warns about every element that there is no browser session to send it to.
 logging.disable(logging.WARNING)
 
-from dashboard import STREAM_NAME, TrainingMonitor, render_training  # noqa: E402
+from dashboard import TrainingMonitor, render_training  # noqa: E402
 from env import InventoryConfig  # noqa: E402
 from train import TRAJECTORY_EVERY, episode_record  # noqa: E402
-from utils import StreamWriter  # noqa: E402
+from utils import STREAM_NAME, StreamWriter  # noqa: E402
 
 DAYS, PRODUCTS = 30, 10
 

@@ -6,7 +6,6 @@ broken variants (no model, a corrupt model, no logs at all) are copies of it.
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard
+import utils
 from baselines import make_baseline
 from env import InventoryConfig
 from utils import StreamWriter
@@ -25,19 +25,9 @@ TIMEOUT = 60  # seconds per AppTest run: the first one imports torch and SB3
 
 
 @pytest.fixture(scope="session")
-def run_dir(tmp_path_factory):
-    """A log directory from a real training run of 2,048 steps."""
-    log_dir = tmp_path_factory.mktemp("run")
-    command = [sys.executable, "train.py", "--total-timesteps", "2048", "--n-envs", "2"]
-    command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return log_dir
-
-
-@pytest.fixture(scope="session")
 def stream_lines(run_dir):
     """The run's stream, one JSON line per record (header, episodes, end)."""
-    return (run_dir / dashboard.STREAM_NAME).read_text().splitlines(keepends=True)
+    return (run_dir / utils.STREAM_NAME).read_text().splitlines(keepends=True)
 
 
 @pytest.fixture
@@ -88,8 +78,8 @@ def test_models_are_listed_final_first_then_checkpoints_by_timesteps(tmp_path):
         "inventory_model_2048_steps.zip",
         "inventory_model_10240_steps.zip",
     ]
-    (tmp_path / dashboard.MODEL_NAME).touch()
-    assert dashboard.available_models(tmp_path)[0].name == dashboard.MODEL_NAME
+    (tmp_path / utils.MODEL_NAME).touch()
+    assert dashboard.available_models(tmp_path)[0].name == utils.MODEL_NAME
 
 
 # ---------------------------------------------------------------------------- training data
@@ -157,7 +147,7 @@ def write_lines(path: Path, lines, mode="a"):
 
 
 def test_monitor_reads_appended_records_and_caches_its_view_between_them(tmp_path, stream_lines):
-    stream = tmp_path / dashboard.STREAM_NAME
+    stream = tmp_path / utils.STREAM_NAME
     header, *records, end = stream_lines
     monitor = dashboard.TrainingMonitor(stream)
     assert monitor.refresh() == 0 and monitor.view() is None  # no file yet
@@ -178,7 +168,7 @@ def test_monitor_reads_appended_records_and_caches_its_view_between_them(tmp_pat
 
 
 def test_monitor_follows_a_new_run_that_replaces_the_stream(tmp_path, stream_lines):
-    stream = tmp_path / dashboard.STREAM_NAME
+    stream = tmp_path / utils.STREAM_NAME
     header, *records, _ = stream_lines
     write_lines(stream, [header, *records], mode="w")
     monitor = dashboard.TrainingMonitor(stream)
@@ -307,14 +297,14 @@ def test_an_over_large_manual_order_is_explained(app, run_dir):
 
 @pytest.fixture
 def without_model(run_dir, tmp_path):
-    shutil.copy(run_dir / dashboard.STREAM_NAME, tmp_path)
+    shutil.copy(run_dir / utils.STREAM_NAME, tmp_path)
     shutil.copy(run_dir / "run_config.json", tmp_path)
     return tmp_path
 
 
 @pytest.fixture
 def corrupt_model(without_model):
-    (without_model / dashboard.MODEL_NAME).write_bytes(b"PK\x03\x04 not really a zip")
+    (without_model / utils.MODEL_NAME).write_bytes(b"PK\x03\x04 not really a zip")
     return without_model
 
 
@@ -330,7 +320,7 @@ def test_without_a_model_replay_shows_the_rules_and_manual_plays_the_newsvendor_
 def test_a_corrupt_model_gives_one_line_errors_not_a_traceback(app, corrupt_model):
     at = switch(app(corrupt_model).run(), "Replay")
     assert len(at.error) == 1 and "\n" not in at.error[0].value
-    assert dashboard.MODEL_NAME in at.error[0].value
+    assert utils.MODEL_NAME in at.error[0].value
     assert list(at.dataframe[0].value.index) == ["newsvendor rule", "proportional rule"]
     at = switch(at, "Manual")
     assert "newsvendor rule instead" in texts(at.error)

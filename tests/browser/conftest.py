@@ -45,16 +45,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def run_dir(tmp_path_factory):
-    """A log directory from a real training run of 2,048 steps."""
-    log_dir = tmp_path_factory.mktemp("browser_run")
-    command = [sys.executable, "train.py", "--total-timesteps", "2048", "--n-envs", "2"]
-    command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return log_dir
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

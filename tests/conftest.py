@@ -1,0 +1,19 @@
+"""Fixtures shared by several test modules."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory):
+    """A log directory from one real training run of 2,048 steps, shared by the session."""
+    log_dir = tmp_path_factory.mktemp("run")
+    command = [sys.executable, "train.py", "--total-timesteps", "2048", "--n-envs", "2"]
+    command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return log_dir
