@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from agent import AgentPolicy  # noqa: E402
 from baselines import make_baseline  # noqa: E402
 from evaluate import EpisodeResult, confidence_interval, play_policies  # noqa: E402
-from train import CHECKPOINT_DIR, MODEL_NAME, PRESETS  # noqa: E402
-from utils import load_agent  # noqa: E402
+from train import PRESETS  # noqa: E402
+from utils import CHECKPOINT_DIR, MODEL_NAME, load_agent  # noqa: E402
 
 RULES = ("proportional", "newsvendor", "oracle")
 
@@ -68,31 +68,42 @@ def judge(model_path: Path, episodes: int, eval_seed: int) -> dict[str, np.ndarr
     return {name: fill_rates(results) for name, results in played.items()}
 
 
-def learning_curve(log_dir: Path, episodes: int, eval_seed: int, rules: dict[str, float], path: Path) -> None:
-    """Fill rate of every checkpoint (and the final model) against timesteps, rules as lines."""
+def learning_curve(log_dir: Path, episodes: int, eval_seed: int, path: Path) -> None:
+    """Fill rate of every checkpoint against timesteps, with the rules as horizontal lines,
+    all on the same ``episodes`` evaluation episodes. Step 0 is the untrained decoder."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    checkpoints = sorted((log_dir / CHECKPOINT_DIR).glob("*_steps.zip"), key=lambda p: int(p.stem.split("_")[-2]))
-    steps, means, errors = [], [], []
+    def steps_of(checkpoint: Path) -> int:
+        return int(checkpoint.stem.split("_")[-2])
+
+    checkpoints = sorted((log_dir / CHECKPOINT_DIR).glob("*_steps.zip"), key=steps_of)
+    scores = judge(checkpoints[0], episodes, eval_seed)  # also plays the rules and the untrained decoder
+    steps, curve = [0], [scores["untrained"]]
     for checkpoint in checkpoints:
         agent, config = load_agent(checkpoint)
-        rates = fill_rates(play_policies([agent], config, episodes, eval_seed)["ppo"])
-        low, high = confidence_interval(rates)
-        steps.append(int(checkpoint.stem.split("_")[-2]))
-        means.append(rates.mean())
-        errors.append((high - low) / 2)
-        print(f"  checkpoint {steps[-1]:>9,}: fill rate {means[-1]:.4f}", flush=True)
-    figure, axis = plt.subplots(figsize=(8, 4.5))
-    axis.errorbar(steps, means, yerr=errors, marker="o", markersize=3, capsize=2, label="PPO agent (checkpoints)")
-    for (name, value), style in zip(rules.items(), ("--", "-", ":"), strict=True):
-        axis.axhline(value, linestyle=style, color="grey", label=f"{name} rule ({value:.3f})")
-    axis.set_xlabel("timesteps")
-    axis.set_ylabel(f"fill rate ({episodes} evaluation episodes)")
-    axis.set_title("Learning curve: evaluation fill rate against training timesteps")
-    axis.legend(loc="lower right")
+        steps.append(steps_of(checkpoint))
+        curve.append(fill_rates(play_policies([agent], config, episodes, eval_seed)["ppo"]))
+        print(f"  checkpoint {steps[-1]:>9,}: fill rate {curve[-1].mean():.4f}", flush=True)
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True, height_ratios=(3, 2))
+    top.plot(steps, [rates.mean() for rates in curve], marker="o", markersize=3, label="PPO agent (checkpoints)")
+    for name, style in zip(RULES, ("--", "-", ":"), strict=True):
+        value = scores[name].mean()
+        top.axhline(value, linestyle=style, color="grey", label=f"{name} rule ({value:.4f})")
+    top.set_ylabel(f"fill rate ({episodes} episodes)")
+    top.set_title("Learning curve: evaluation fill rate against training timesteps")
+    top.legend(loc="center right")
+    # Per-episode fill rates vary far more between episodes than between policies, so the
+    # honest error bar is the paired one: the agent minus the rule on the same episodes.
+    paired = [confidence_interval(rates - scores["newsvendor"]) for rates in curve]
+    bottom.fill_between(steps, [low for low, _ in paired], [high for _, high in paired], alpha=0.3, label="95% CI")
+    bottom.plot(steps, [(rates - scores["newsvendor"]).mean() for rates in curve], label="agent - newsvendor")
+    bottom.axhline(0.0, color="grey")
+    bottom.set_xlabel("timesteps")
+    bottom.set_ylabel("paired difference")
+    bottom.legend(loc="lower right")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
@@ -128,6 +139,7 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--curve", type=Path, help="learning-curve PNG from the first seed's checkpoints")
     parser.add_argument("--curve-episodes", type=int, default=100)
+    parser.add_argument("--reuse", action="store_true", help="judge the runs already in --runs-dir, no training")
     args = parser.parse_args()
     try:
         seeds = [int(seed) for seed in args.seeds.split(",")]
@@ -139,7 +151,7 @@ def main() -> None:
     rows = []
     for seed in seeds:
         log_dir = args.runs_dir / f"{args.preset}-seed{seed}"
-        seconds = train_seed(args.preset, seed, log_dir)
+        seconds = float("nan") if args.reuse else train_seed(args.preset, seed, log_dir)
         fill = judge(log_dir / MODEL_NAME, args.episodes, args.eval_seed)
         diff = fill["ppo"] - fill["newsvendor"]
         row = {
@@ -152,13 +164,12 @@ def main() -> None:
         print(f"seed {seed}: {seconds:.1f} s, " + ", ".join(f"{k} {v:.4f}" for k, v in row["fill"].items()), flush=True)
     table = markdown_table(args.preset, rows, args.episodes, args.eval_seed)
     print(table)
-    if args.markdown:
+    if args.markdown and not args.reuse:  # a reused run has no wall time to report
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(table + "\n")
     if args.curve:
-        rules = {name: rows[0]["fill"][name] for name in RULES}
         first_run = args.runs_dir / f"{args.preset}-seed{seeds[0]}"
-        learning_curve(first_run, args.curve_episodes, args.eval_seed, rules, args.curve)
+        learning_curve(first_run, args.curve_episodes, args.eval_seed, args.curve)
 
 
 if __name__ == "__main__":
