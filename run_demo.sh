@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -x .venv/bin/python ]; then
-  echo "Creating the virtual environment in .venv ..."
-  python3 -m venv .venv
-fi
-echo "Installing requirements ..."
-.venv/bin/python -m pip install --quiet -r requirements.txt
+source ./setup_venv.sh requirements.txt
 
 if [ ! -f logs/real_inventory_model.zip ]; then
   mkdir -p logs

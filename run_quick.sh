@@ -6,17 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -x .venv/bin/python ]; then
-  echo "Creating the virtual environment in .venv ..."
-  python3 -m venv .venv
-fi
-echo "Installing requirements ..."
-.venv/bin/python -m pip install --quiet -r requirements.txt
+source ./setup_venv.sh requirements.txt
 
 .venv/bin/python train.py --preset quick --log-dir logs "$@"
 
-echo
-echo "Model:       logs/real_inventory_model.zip (checkpoints in logs/checkpoints/)"
-echo "Run config:  logs/run_config.json    Live stream: logs/stream_data.json"
-echo "TensorBoard: .venv/bin/tensorboard --logdir logs/sb3_logs   (then open http://localhost:6006)"
-echo "Dashboard:   .venv/bin/streamlit run dashboard.py"
+# train.py has said where the model, checkpoints and logs are.
+echo "TensorBoard: .venv/bin/tensorboard --logdir logs/sb3_logs   Dashboard: ./run_demo.sh"

@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -r requirements-dev.txt
+source ./setup_venv.sh requirements-dev.txt
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Chromium for the browser tests (apt-get, about a minute)..."

@@ -227,6 +227,17 @@ class EpisodeCallback(BaseCallback):
         raise NotImplementedError
 
 
+class AtomicCheckpointCallback(CheckpointCallback):
+    """SB3's ``CheckpointCallback``, writing each checkpoint through ``save_model`` so that the
+    dashboard, which lists and loads checkpoints while a run goes on, never reads half a zip.
+    (This project saves no replay buffer or normalization statistics beside them.)"""
+
+    def _on_step(self) -> bool:
+        if self.n_calls % self.save_freq == 0:
+            save_model(self.model, Path(self._checkpoint_path(extension="zip")))
+        return True
+
+
 class InventoryMetricsCallback(EpisodeCallback):
     """Logs each episode's metrics to SB3's logger under ``inventory/``; like
     ``rollout/ep_rew_mean``, TensorBoard gets their mean over each rollout's episodes."""
@@ -393,7 +404,7 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
 def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
     """Checkpoints, TensorBoard metrics, the stream, and per-episode lines or a progress bar."""
     callbacks = [
-        CheckpointCallback(
+        AtomicCheckpointCallback(
             save_freq=max(args.checkpoint_freq // args.n_envs, 1),  # counted in calls, each n_envs steps
             save_path=str(Path(args.log_dir) / CHECKPOINT_DIR),
             name_prefix=CHECKPOINT_PREFIX,
