@@ -58,6 +58,20 @@ class EpisodeResult:
     reward_components: dict[str, np.ndarray]
     daily: dict[str, np.ndarray]
 
+    @classmethod
+    def from_days(cls, policy: str, seed: int, days: Sequence[dict]) -> EpisodeResult:
+        """Collect an episode from the env's per-day ``info`` dicts (training uses this too)."""
+        return cls(
+            policy=policy,
+            seed=seed,
+            demand_rates=days[0]["demand_rates"],
+            **{key: np.array([day[key] for day in days]) for key in TRAJECTORY},
+            reward_components={
+                name: np.array([day["reward_components"][name] for day in days]) for name in REWARD_COMPONENTS
+            },
+            daily={key: np.array([day[key] for day in days], dtype=np.float64) for key in DAILY_METRICS},
+        )
+
     @property
     def rewards(self) -> np.ndarray:
         """The env's reward per day (the sum of its components), in points."""
@@ -85,22 +99,12 @@ def play_episode(policy: Policy, config: InventoryConfig, seed: int) -> EpisodeR
     """Play one full episode of ``policy`` on ``InventoryEnv(config)`` reset with ``seed``."""
     env = InventoryEnv(config)
     obs, info = env.reset(seed=seed)
-    demand_rates = info["demand_rates"]
     policy.reset(obs, info)
     infos = []
     for _ in range(config.episode_days):
         obs, _, _, _, info = env.step(policy.act(obs, info))
         infos.append(info)
-    return EpisodeResult(
-        policy=policy.name,
-        seed=seed,
-        demand_rates=demand_rates,
-        **{key: np.array([day[key] for day in infos]) for key in TRAJECTORY},
-        reward_components={
-            name: np.array([day["reward_components"][name] for day in infos]) for name in REWARD_COMPONENTS
-        },
-        daily={key: np.array([day[key] for day in infos], dtype=np.float64) for key in DAILY_METRICS},
-    )
+    return EpisodeResult.from_days(policy.name, seed, infos)
 
 
 def play_policies(

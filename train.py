@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import sys
 import time
@@ -38,7 +37,8 @@ from stable_baselines3.common.vec_env import VecEnv
 from tqdm import TqdmExperimentalWarning
 
 from agent import PerProductPolicy, wrap_env
-from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv
+from env import InventoryConfig, InventoryEnv
+from evaluate import EpisodeResult
 from utils import (
     CHECKPOINT_DIR,
     MODEL_NAME,
@@ -129,22 +129,20 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 # ---------------------------------------------------------------------------- environment
 def summarize_episode(days: list[dict]) -> dict:
-    """An episode's totals and means from the env's per-day ``info`` (points, not scaled rewards)."""
-    components = {name: math.fsum(day["reward_components"][name] for day in days) for name in REWARD_COMPONENTS}
-    trajectory = {key: np.stack([day[key] for day in days]) for key in TRAJECTORY_KEYS}
-    total_demand = int(trajectory["demand"].sum())
-    stockouts = sum(day["stockouts"] for day in days)
-    summary = {
-        "reward": math.fsum(components.values()),
-        "reward_components": components,
-        "fill_rate": int(trajectory["sales"].sum()) / total_demand if total_demand else 1.0,
+    """An episode's totals and means from the env's per-day ``info`` (points, not scaled
+    rewards), with ``evaluate.py``'s definitions so the stream and evaluations agree."""
+    result = EpisodeResult.from_days("ppo", -1, days)  # -1: training episodes are not reset with a seed
+    metrics = result.metrics()
+    stockouts = int(result.daily["stockouts"].sum())
+    return {
+        "reward": metrics["mean_reward"],  # evaluate's per-episode value: the episode's total
+        "reward_components": {name: float(points.sum()) for name, points in result.reward_components.items()},
+        "fill_rate": metrics["fill_rate"],
         "stockouts": stockouts,
-        "stockouts_per_day": stockouts / len(days),
+        "stockouts_per_day": metrics["stockouts_per_day"],
+        **{key: metrics[key] for key in EPISODE_MEANS},
+        "trajectory": {key: getattr(result, key) for key in TRAJECTORY_KEYS},
     }
-    for key in EPISODE_MEANS:
-        summary[key] = math.fsum(day[key] for day in days) / len(days)
-    summary["trajectory"] = trajectory
-    return summary
 
 
 class EpisodeSummary(gym.Wrapper):
