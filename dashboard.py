@@ -39,7 +39,16 @@ from agent import AgentPolicy
 from baselines import Policy, make_baseline
 from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv, largest_remainder
 from evaluate import EpisodeResult, play_episode
-from utils import CHECKPOINT_DIR, MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME, ModelLoadError, StreamReader, load_agent
+from utils import (
+    CHECKPOINT_DIR,
+    MODEL_NAME,
+    RUN_CONFIG_NAME,
+    STREAM_NAME,
+    ModelLoadError,
+    StreamReader,
+    load_agent,
+    read_run_config,
+)
 
 MODES = ("Training", "Replay", "Manual")
 # The files train.py writes (not imported from it: train.py loads SB3 and torch at import).
@@ -98,8 +107,8 @@ def available_models(log_dir: Path) -> list[Path]:
 def log_dir_config(log_dir: Path) -> InventoryConfig:
     """The env config of the run in ``log_dir`` (its ``run_config.json``), else the default one."""
     try:
-        return InventoryConfig.from_dict(json.loads((log_dir / RUN_CONFIG_NAME).read_text())["env_config"])
-    except (OSError, ValueError, KeyError, TypeError):  # no run yet, or an unreadable config
+        return InventoryConfig.from_dict(read_run_config(log_dir / RUN_CONFIG_NAME)["env_config"])
+    except ModelLoadError:  # no run yet, or an unreadable config
         return InventoryConfig()
 
 

@@ -77,15 +77,19 @@ def find_run_config(model_path: str | Path) -> Path:
     raise ModelLoadError(f"no {RUN_CONFIG_NAME} beside {model_path} or in its parent directory")
 
 
-def load_run_config(model_path: str | Path) -> dict:
-    """The run config of the run that produced ``model_path``, with a valid ``env_config``."""
-    config_path = find_run_config(model_path)
+def read_run_config(config_path: str | Path) -> dict:
+    """A ``run_config.json`` with a valid ``env_config``; ``ModelLoadError`` if missing or broken."""
     try:
-        run_config = json.loads(config_path.read_text(encoding="utf-8"))
+        run_config = json.loads(Path(config_path).read_text(encoding="utf-8"))
         InventoryConfig.from_dict(run_config["env_config"])
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise ModelLoadError(f"{config_path} is not a valid run config ({describe_error(error)})") from error
     return run_config
+
+
+def load_run_config(model_path: str | Path) -> dict:
+    """The run config of the run that produced ``model_path``, with a valid ``env_config``."""
+    return read_run_config(find_run_config(model_path))
 
 
 def resolve_model_path(model_path: str | Path) -> Path:
