@@ -3,12 +3,14 @@
 ``env.py`` stays faithful to the original design (fractions in [0, 1], six features per
 product). PPO learns better with a symmetric action box and a few derived features, so
 this module translates between the two. ``AgentAdapter`` holds that translation;
-``wrap_env`` (training) and ``AgentPolicy`` (evaluation, replay, manual play) both use it,
-so the agent is wrapped identically everywhere.
+``wrap_env`` (training) and ``TrainedAgent`` (evaluation, replay, manual play) both use it,
+so the agent is wrapped identically everywhere. ``load_agent`` loads a saved model as a
+``TrainedAgent``: the way to play a model on the env's own observations.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -18,18 +20,12 @@ from gymnasium import spaces
 from stable_baselines3.common.policies import ActorCriticPolicy
 from torch import nn
 
-from baselines import demand_survival, newsvendor_fractions
-from env import N_FEATURES, InventoryConfig, InventoryEnv
+from env import N_FEATURES, InventoryConfig, InventoryEnv, Observation
+from newsvendor import expected_sales_table, newsvendor_fractions
+from utils import ModelLoadError, describe_error, load_run_config, resolve_model_path
 
 AGENT_FEATURES = N_FEATURES + 2  # the env's six, the episode-long mean demand, the day
 LOST_UNIT_COST = 0.1  # the env's -100 points per lost unit, scaled to PPO's preferred ~1
-
-
-def expected_sales_table(rates: np.ndarray, max_demand: int) -> np.ndarray:
-    """``E[min(level, D)]`` for ``level = 0 .. max_demand + 1`` per product (rows), where
-    ``D = min(Poisson(rate), max_demand)``: the sum of ``P(D > k)`` for ``k < level``."""
-    survival = demand_survival(rates, max_demand, max_demand + 1).T
-    return np.hstack([np.zeros((len(rates), 1)), np.cumsum(survival, axis=1)])
 
 
 class AgentAdapter:
@@ -61,33 +57,33 @@ class AgentAdapter:
 
     def reset(self, obs: np.ndarray) -> np.ndarray:
         """Start an episode from the env's first observation."""
-        rows = obs.reshape(self.config.n_products, N_FEATURES)
         self._days_seen = self.config.history_days
         # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
-        self._demand_sum = np.rint(rows[:, 2] * (self.config.max_demand * self._days_seen))
+        self._demand_sum = np.rint(Observation.decode(obs, self.config).avg7_demand * self._days_seen)
         self._day = 0
-        return self._features(rows)
+        return self._features(obs)
 
     def observe(self, obs: np.ndarray) -> np.ndarray:
         """The agent's observation after a step; adds yesterday's demand to the running mean."""
-        rows = obs.reshape(self.config.n_products, N_FEATURES)
-        self._demand_sum += np.rint(rows[:, 1] * self.config.max_demand)
+        self._demand_sum += Observation.decode(obs, self.config).yesterday_demand
         self._days_seen += 1
         self._day += 1
-        return self._features(rows)
+        return self._features(obs)
 
-    def _features(self, rows: np.ndarray) -> np.ndarray:
-        extra = np.empty((rows.shape[0], 2), np.float32)
+    def _features(self, obs: np.ndarray) -> np.ndarray:
+        """The env's features of each product followed by the agent's two."""
+        extra = np.empty((self.config.n_products, 2), np.float32)
         extra[:, 0] = self._demand_sum / (self._days_seen * self.config.max_demand)
         extra[:, 1] = self._day / self.config.episode_days
-        return np.hstack([rows, extra]).reshape(-1)
+        return np.hstack([obs.reshape(self.config.n_products, N_FEATURES), extra]).reshape(-1)
 
     def to_env_action(self, action: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Fractions for ``InventoryEnv.step`` from the agent's action and the env observation."""
-        rows = obs.reshape(self.config.n_products, N_FEATURES)
-        avg7 = rows[:, 2] * float(self.config.max_demand)  # the newsvendor rule's own estimate
-        rates = avg7 * np.exp(self.rate_range * np.clip(action, -1.0, 1.0))
-        return newsvendor_fractions(rows, rates, self.config).astype(np.float32)
+        observation = Observation.decode(obs, self.config)
+        # the newsvendor rule's own estimate, the 7-day average, corrected
+        rates = observation.avg7_demand * np.exp(self.rate_range * np.clip(action, -1.0, 1.0))
+        gap = int(observation.free_space)
+        return newsvendor_fractions(observation.stock, gap, rates, self.config.max_demand).astype(np.float32)
 
 
 class AgentEnv(gym.Wrapper):
@@ -168,7 +164,22 @@ class PerProductHead(nn.Module):
 
 
 class PerProductPolicy(ActorCriticPolicy):
-    """SB3's actor-critic with the policy shared across products (``PerProductNetwork``)."""
+    """SB3's actor-critic with the policy shared across products (``PerProductNetwork``).
+
+    A model with this policy sees the agent's features, not the env's observation; its
+    ``predict`` says how to play it on the env instead of failing with a shape error.
+    """
+
+    def predict(self, observation: Any, *args: Any, **kwargs: Any) -> tuple[np.ndarray, Any]:
+        expected = self.observation_space.shape[-1]
+        found = np.shape(observation)[-1] if np.ndim(observation) else None
+        n_products = self.action_space.shape[0]
+        if found == n_products * N_FEATURES and found != expected:
+            raise ValueError(
+                f"this model sees the agent's {expected} features, not the env's {found}-number observation: "
+                "play it on the env with agent.load_agent(path), whose act(obs, info) takes env observations"
+            )
+        return super().predict(observation, *args, **kwargs)
 
     def _build_mlp_extractor(self) -> None:
         n_products = self.action_space.shape[0]
@@ -186,7 +197,7 @@ def wrap_env(env: InventoryEnv) -> AgentEnv:
     return AgentEnv(env)
 
 
-class AgentPolicy:
+class TrainedAgent:
     """A trained model (anything with SB3's ``predict``) as a policy on the raw env.
 
     Same interface as the baselines: ``reset(obs, info)`` then ``act(obs, info)`` each day,
@@ -211,3 +222,27 @@ class AgentPolicy:
         self._first_day = False
         action, _ = self.model.predict(self._agent_obs, deterministic=True)
         return self.adapter.to_env_action(action, obs)
+
+
+def load_agent(model_path: str | Path) -> tuple[TrainedAgent, InventoryConfig]:
+    """Load a trained PPO model as a policy on the raw env, with the env config it was trained on.
+
+    ``ModelLoadError`` (a one-line message) when the file, its run config or the model's
+    spaces do not fit.
+    """
+    from stable_baselines3 import PPO  # deferred: importing SB3 costs a second or two
+
+    path = resolve_model_path(model_path)
+    config = InventoryConfig.from_dict(load_run_config(path)["env_config"])
+    try:
+        model = PPO.load(path, device="cpu")
+    except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
+        raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
+    agent = TrainedAgent(model, config)
+    expected = (agent.adapter.observation_space.shape, agent.adapter.action_space.shape)
+    found = (model.observation_space.shape, model.action_space.shape)
+    if found != expected:
+        raise ModelLoadError(
+            f"{path} expects observations/actions of shape {found}, the env in its run config gives {expected}"
+        )
+    return agent, config

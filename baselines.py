@@ -2,8 +2,8 @@
 
 Every rule acts through the same fractional action space as the agent (``env.step``),
 so it faces the same demand and is scored by the same metrics. Fractions can express
-any whole-unit split of the gap exactly (see ``units_to_fractions``), so the rules lose
-nothing by going through them.
+any whole-unit split of the gap exactly (see ``newsvendor.units_to_fractions``), so the
+rules lose nothing by going through them.
 
 - ``random``: uniform random fractions (its own generator, seeded).
 - ``uniform``: the same fraction for every product.
@@ -19,12 +19,12 @@ nothing by going through them.
 
 from __future__ import annotations
 
-import math
 from typing import Protocol
 
 import numpy as np
 
-from env import N_FEATURES, InventoryConfig
+from env import InventoryConfig, Observation
+from newsvendor import newsvendor_fractions
 
 BASELINES = ("random", "uniform", "proportional", "newsvendor", "oracle")
 
@@ -42,58 +42,6 @@ class Policy(Protocol):
     def reset(self, obs: np.ndarray, info: dict) -> None: ...
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray: ...
-
-
-def units_to_fractions(units: np.ndarray) -> np.ndarray:
-    """Fractions that ``env.step`` turns back into exactly ``units`` when the gap is their sum.
-
-    Scaling by the largest entry keeps every fraction in [0, 1]; the env's largest-remainder
-    split of ``units.sum()`` then reproduces each count (up to float rounding far below one
-    unit). No units -> all zeros.
-    """
-    top = units.max()
-    return units / top if top > 0 else np.zeros(units.shape)
-
-
-def demand_survival(rates: np.ndarray, max_demand: int, n_levels: int) -> np.ndarray:
-    """``P(min(Poisson(rate), max_demand) > level)`` for each rate and level 0..n_levels-1.
-
-    Shape ``(n_levels, len(rates))``. The Poisson probabilities are computed in log space
-    (so large rates neither overflow nor underflow) and summed; levels at or above
-    ``max_demand`` can never sell, so their probability is 0.
-    """
-    counts = np.arange(max_demand)
-    log_factorials = np.array([math.lgamma(k + 1) for k in counts])
-    safe_rates = np.maximum(np.asarray(rates, np.float64), 1e-300)  # rate 0: all mass at 0
-    log_pmf = counts[:, None] * np.log(safe_rates) - safe_rates - log_factorials[:, None]
-    survival = np.zeros((max(n_levels, max_demand), len(safe_rates)))
-    survival[:max_demand] = np.maximum(1.0 - np.cumsum(np.exp(log_pmf), axis=0), 0.0)
-    return survival[:n_levels]
-
-
-def newsvendor_units(stock: np.ndarray, gap: int, rates: np.ndarray, max_demand: int) -> np.ndarray:
-    """Split ``gap`` units over products by the capacity-constrained newsvendor rule.
-
-    Unit by unit, the next unit goes to the product with the largest chance of selling it,
-    ``P(D > current level)``. As that chance falls with the level, this greedy order is the
-    same as taking the ``gap`` most likely (product, level) slots above the current stock,
-    which one sort does at once. Ties go to the lower level, then the lower product index,
-    so units that cannot sell (levels >= max_demand) are spread evenly.
-    """
-    n_levels = int(stock.max()) + gap
-    survival = demand_survival(rates, max_demand, n_levels)
-    survival[np.arange(n_levels)[:, None] < stock[None, :]] = -1.0  # already on the shelf
-    # Level-major layout + stable sort = ties broken by level, then product.
-    chosen = np.argsort(-survival.ravel(), kind="stable")[:gap]
-    return np.bincount(chosen % len(stock), minlength=len(stock))
-
-
-def newsvendor_fractions(rows: np.ndarray, rates: np.ndarray, config: InventoryConfig) -> np.ndarray:
-    """Fractions for ``env.step`` that place the newsvendor allocation for ``rates`` on top
-    of the stock read from the observation ``rows`` (shape ``(n_products, N_FEATURES)``)."""
-    stock = np.rint(rows[:, 0] * config.max_demand).astype(np.int64)
-    units = newsvendor_units(stock, config.capacity - int(stock.sum()), rates, config.max_demand)
-    return units_to_fractions(units)
 
 
 class RandomPolicy:
@@ -137,15 +85,15 @@ class ProportionalPolicy:
     name = "proportional"
 
     def __init__(self, config: InventoryConfig):
-        self.n_products = config.n_products
+        self.config = config
 
     def reset(self, obs: np.ndarray, info: dict) -> None:
         """Nothing to remember between days."""
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
-        avg7 = obs.reshape(self.n_products, N_FEATURES)[:, 2].astype(np.float64)
+        avg7 = Observation.decode(obs, self.config).avg7_demand
         top = avg7.max()
-        return avg7 / top if top > 0 else np.ones(self.n_products)
+        return avg7 / top if top > 0 else np.ones(self.config.n_products)
 
 
 class NewsvendorPolicy:
@@ -159,13 +107,14 @@ class NewsvendorPolicy:
     def reset(self, obs: np.ndarray, info: dict) -> None:
         """Nothing to remember between days."""
 
-    def rates(self, rows: np.ndarray, info: dict) -> np.ndarray:
+    def rates(self, observation: Observation, info: dict) -> np.ndarray:
         """Estimated daily demand rate per product: the 7-day average in units."""
-        return rows[:, 2] * float(self.config.max_demand)
+        return observation.avg7_demand
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
-        rows = obs.reshape(self.config.n_products, N_FEATURES)
-        return newsvendor_fractions(rows, self.rates(rows, info), self.config)
+        observation = Observation.decode(obs, self.config)
+        rates = self.rates(observation, info)
+        return newsvendor_fractions(observation.stock, int(observation.free_space), rates, self.config.max_demand)
 
 
 class OraclePolicy(NewsvendorPolicy):
@@ -173,7 +122,7 @@ class OraclePolicy(NewsvendorPolicy):
 
     name = "oracle"
 
-    def rates(self, rows: np.ndarray, info: dict) -> np.ndarray:
+    def rates(self, observation: Observation, info: dict) -> np.ndarray:
         """The true rates, which the env reveals in every info (for evaluation only)."""
         return info["demand_rates"]
 

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from agent import AgentPolicy
+from agent import TrainedAgent, load_agent
 from baselines import Policy, make_baseline
 from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv, largest_remainder
-from evaluate import EpisodeResult, play_episode
+from episodes import EpisodeResult, play_episode
 from utils import (
     CHECKPOINT_DIR,
     MODEL_NAME,
@@ -46,7 +46,6 @@ from utils import (
     STREAM_NAME,
     ModelLoadError,
     StreamReader,
-    load_agent,
     read_run_config,
 )
 
@@ -557,10 +556,10 @@ class ManualGame:
 
 # ---------------------------------------------------------------------------- models
 @st.cache_resource(show_spinner="Loading the model...", max_entries=4)
-def cached_agent(path: str, modified: float) -> tuple[AgentPolicy, InventoryConfig]:
+def cached_agent(path: str, modified: float) -> tuple[TrainedAgent, InventoryConfig]:
     """The SB3 model and env config at ``path``; the modification time makes a rewritten file reload.
 
-    Only the model is shared between sessions: every use wraps it in a fresh ``AgentPolicy``
+    Only the model is shared between sessions: every use wraps it in a fresh ``TrainedAgent``
     (see ``fresh_agent``), which holds per-episode state.
     """
     return load_agent(path)
@@ -573,7 +572,7 @@ def fresh_agent(path: Path) -> tuple[Policy, InventoryConfig]:
     except OSError as error:
         raise ModelLoadError(f"cannot read model {path}: {error.strerror or error}") from None
     agent, config = cached_agent(str(path), modified)
-    return AgentPolicy(agent.model, config), config
+    return TrainedAgent(agent.model, config), config
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

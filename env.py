@@ -1,14 +1,16 @@
-"""The warehouse simulator: ``InventoryConfig`` (every number of the scenario) and
-``InventoryEnv`` (the Gymnasium environment), registered as ``InventoryManagement-v0``.
+"""The warehouse simulator: ``InventoryConfig`` (every number of the scenario),
+``InventoryEnv`` (the Gymnasium environment, registered as ``InventoryManagement-v0``) and
+``Observation`` (the one decoding of an observation into units).
 
-The rules follow the original project's description (``FINAL_README.md``); where it was
-vague, the choice made is written in ``InventoryEnv``'s docstring.
+The rules follow the original author's description of the project (its README); where it
+was vague, the choice made is written in ``InventoryEnv``'s docstring.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -73,6 +75,49 @@ class InventoryConfig:
     def from_dict(cls, values: dict) -> InventoryConfig:
         """Inverse of ``to_dict``; unknown keys are an error, missing keys take defaults."""
         return cls(**values)
+
+
+class Observation(NamedTuple):
+    """An observation decoded into units: the one owner of the observation layout.
+
+    Per-product fields have shape ``(..., n_products)``, warehouse totals ``(...)``, for an
+    observation of shape ``(..., n_products * N_FEATURES)`` (one env or a batch of them).
+    """
+
+    stock: np.ndarray  # whole units on the shelf, when ordering
+    yesterday_demand: np.ndarray  # whole units
+    avg7_demand: np.ndarray  # mean units per day over the last history_days days
+    demand_share: np.ndarray  # the product's share of the 7-day demand
+    total_stock: np.ndarray  # whole units in the warehouse
+    free_space: np.ndarray  # capacity - total_stock
+
+    @classmethod
+    def decode(cls, obs: np.ndarray, config: InventoryConfig) -> Observation:
+        """Undo the observation's scaling (see the table in ``InventoryEnv``); counts come back
+        as exact integers, since the float32 scaling of whole units is undone by rounding."""
+        rows = np.asarray(obs).reshape(*np.shape(obs)[:-1], config.n_products, N_FEATURES)
+        per_product = np.moveaxis(rows, -1, 0)
+        totals = per_product[4:, ..., 0]  # warehouse totals are repeated in every row
+        return cls(
+            stock=np.rint(per_product[0] * config.max_demand).astype(np.int64),
+            yesterday_demand=np.rint(per_product[1] * config.max_demand).astype(np.int64),
+            avg7_demand=per_product[2].astype(np.float64) * config.max_demand,
+            demand_share=per_product[3].astype(np.float64),
+            total_stock=np.rint(totals[0] * config.capacity).astype(np.int64),
+            free_space=np.rint(totals[1] * config.capacity).astype(np.int64),
+        )
+
+    def encode(self, config: InventoryConfig) -> np.ndarray:
+        """The float32 observation of these values (the inverse of ``decode``)."""
+        per_product = np.broadcast_arrays(
+            self.stock / config.max_demand,
+            self.yesterday_demand / config.max_demand,
+            self.avg7_demand / config.max_demand,
+            self.demand_share,
+            *(np.expand_dims(total, -1) / config.capacity for total in (self.total_stock, self.free_space)),
+        )
+        rows = np.stack(per_product, axis=-1).astype(np.float32)
+        return rows.reshape(*rows.shape[:-2], -1)
 
 
 def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
@@ -322,7 +367,7 @@ class InventoryEnv(gym.Env):
         }
         self._last = info
         if self.render_mode == "human":
-            print(self.render())
+            self.render()
         return self._observe(), reward, False, self._day >= cfg.episode_days, info
 
     def _observe(self) -> np.ndarray:
@@ -355,7 +400,10 @@ class InventoryEnv(gym.Env):
                     f"{info['sales'][i]:>4} {info['lost_sales'][i]:>4} {info['stock'][i]:>5}"
                 )
             text = "\n".join(lines)
-        return text if self.render_mode == "ansi" else print(text)
+        if self.render_mode == "ansi":
+            return text
+        print(text)
+        return None
 
 
 if ENV_ID not in gym.registry:

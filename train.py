@@ -14,6 +14,7 @@ Everything runs on SB3's machinery: ``make_vec_env``, ``Monitor``, callbacks, th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -21,6 +22,7 @@ import time
 import uuid
 import warnings
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,24 +40,29 @@ from tqdm import TqdmExperimentalWarning
 
 from agent import PerProductPolicy, wrap_env
 from env import InventoryConfig, InventoryEnv
-from evaluate import EpisodeResult
+from episodes import EpisodeResult
 from utils import (
     CHECKPOINT_DIR,
+    EPISODE_FIGURES,
     MODEL_NAME,
     RUN_CONFIG_NAME,
     STREAM_NAME,
+    TRAJECTORY_FIELDS,
+    LogDirBusy,
     ModelLoadError,
     StreamReader,
     StreamWriter,
     atomic_writer,
     describe_error,
+    episode_record,
     load_run_config,
     resolve_model_path,
+    training_lock,
     write_json_atomic,
 )
 
 # ---------------------------------------------------------------------------- tuning
-# The one place for PPO's settings: keyword arguments of ``PPO(...)`` (issue 5 tunes them).
+# The one place for PPO's settings: keyword arguments of ``PPO(...)``, each with its reason.
 PPO_HYPERPARAMS: dict[str, Any] = {
     # One small network shared by the ten products: each product's correction comes from its
     # own features. In exploratory runs (seed 0, 300k steps, 200 episodes) a flat MLP over all
@@ -81,33 +88,107 @@ CHECKPOINT_PREFIX = "inventory_model"
 # Episodes 1, 1 + k, 1 + 2k, ... carry their day-by-day trajectory (~3.5 kB more) in the stream.
 # A 1M-step run has ~33,000 episodes: ~13 MB of summaries plus ~2 MB of trajectories.
 TRAJECTORY_EVERY = 50
-TRAJECTORY_KEYS = ("stock", "demand", "orders", "sales")
-EPISODE_MEANS = ("utilization", "order_accuracy", "allocation_quality")  # per-day info values, averaged
-LOGGED_METRICS = ("reward", "fill_rate", "stockouts_per_day", *EPISODE_MEANS)
+LOGGED_METRICS = tuple(EPISODE_FIGURES)  # the stream's per-episode figures, also sent to TensorBoard
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+
+
+# ---------------------------------------------------------------------------- command line
+def _bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for whole numbers in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+
+    return parse
+
+
+def option(default: Any, help: str, **argparse_kwargs: Any) -> Any:
+    """A field of ``Args`` that is also the command-line option ``--field-name``: its default,
+    help text and argparse settings (``type``, ``choices``, ``metavar``) live here only."""
+    return dataclasses.field(default=default, metadata={"help": help, **argparse_kwargs})
 
 
 @dataclass
 class Args:
-    """One training run; ``main`` fills it from the command line, benchmarks build it directly."""
+    """One training run. Each field is a ``train.py`` option (``build_parser`` makes the parser
+    from these fields); benchmarks and tests build it directly."""
 
-    total_timesteps: int | None = None  # None: the quick preset, or on resume what the run has left
-    seed: int = 0
-    n_envs: int = DEFAULT_N_ENVS
-    log_dir: Path = Path("logs")
-    checkpoint_freq: int = 10_000  # in total env steps, whatever n_envs is
-    resume: Path | None = None
-    verbose: bool = False  # one line per episode instead of a progress bar
+    total_timesteps: int | None = option(
+        None,
+        f"environment steps to train; overrides --preset (default: the quick preset, {PRESETS['quick']:,}; "
+        "with --resume: what the resumed run had left)",
+        type=_bounded_int(1),
+    )
+    seed: int = option(0, "random seed; the same seed gives the same model", type=_bounded_int(0, 2**32 - 1))
+    n_envs: int = option(DEFAULT_N_ENVS, "parallel envs", type=_bounded_int(1, 256))
+    log_dir: Path = option(Path("logs"), "output directory", type=Path)
+    checkpoint_freq: int = option(
+        10_000, "save a checkpoint every this many environment steps, whatever --n-envs is", type=_bounded_int(1)
+    )
+    resume: Path | None = option(None, "continue training this model", type=Path, metavar="MODEL.zip")
+    verbose: bool = option(False, "one line per episode instead of a progress bar")
+    preset: str | None = option(
+        None, ", ".join(f"{name}: {steps:,} steps" for name, steps in PRESETS.items()), choices=sorted(PRESETS)
+    )
+
+    def __post_init__(self) -> None:
+        if self.total_timesteps is None and self.preset is not None:
+            self.total_timesteps = PRESETS[self.preset]
 
     def to_argv(self) -> list[str]:
         """The ``train.py`` arguments that reproduce this run."""
-        argv = ["--seed", str(self.seed), "--n-envs", str(self.n_envs), "--log-dir", str(self.log_dir)]
-        argv += ["--checkpoint-freq", str(self.checkpoint_freq)]
-        if self.total_timesteps is not None:
-            argv += ["--total-timesteps", str(self.total_timesteps)]
-        if self.resume is not None:
-            argv += ["--resume", str(self.resume)]
-        return [*argv, "--verbose"] if self.verbose else argv
+        argv = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value is None or value is False:
+                continue
+            argv.append(flag_of(field))
+            if value is not True:
+                argv.append(str(value))
+        return argv
+
+
+def flag_of(field: dataclasses.Field) -> str:
+    """The command-line flag of an ``Args`` field: ``log_dir`` -> ``--log-dir``."""
+    return "--" + field.name.replace("_", "-")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``train.py``, one option per field of ``Args``."""
+    parser = argparse.ArgumentParser(
+        prog="train.py",
+        description="Train the PPO inventory agent; model, checkpoints, TensorBoard logs and the "
+        "dashboard's live stream go to --log-dir.",
+    )
+    for field in dataclasses.fields(Args):
+        settings = dict(field.metadata)
+        if field.default is False:
+            parser.add_argument(flag_of(field), action="store_true", help=settings["help"])
+            continue
+        if field.default is not None:
+            settings["help"] += f" (default: {field.default})"
+        parser.add_argument(flag_of(field), default=field.default, **settings)
+    return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> Args:
+    """Parse and check the command line; bad values end the process with argparse's exit code 2."""
+    namespace = parser.parse_args(argv)
+    if namespace.log_dir.exists() and not namespace.log_dir.is_dir():
+        parser.error(f"argument --log-dir: {namespace.log_dir} exists and is not a directory")
+    if namespace.resume is not None:
+        try:
+            resolve_model_path(namespace.resume)
+        except ModelLoadError as error:
+            parser.error(f"argument --resume: {error}")
+    return Args(**vars(namespace))
 
 
 class BadArgument(ValueError):
@@ -129,19 +210,17 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 # ---------------------------------------------------------------------------- environment
 def summarize_episode(days: list[dict]) -> dict:
-    """An episode's totals and means from the env's per-day ``info`` (points, not scaled
-    rewards), with ``evaluate.py``'s definitions so the stream and evaluations agree."""
+    """An episode's figures (``utils.EPISODE_FIGURES``, in points, not scaled rewards) and its
+    trajectory from the env's per-day ``info``, measured by ``episodes.EpisodeResult`` so the
+    stream and evaluations agree."""
     result = EpisodeResult.from_days("ppo", -1, days)  # -1: training episodes are not reset with a seed
     metrics = result.metrics()
-    stockouts = int(result.daily["stockouts"].sum())
     return {
+        **metrics,
         "reward": metrics["mean_reward"],  # evaluate's per-episode value: the episode's total
         "reward_components": {name: float(points.sum()) for name, points in result.reward_components.items()},
-        "fill_rate": metrics["fill_rate"],
-        "stockouts": stockouts,
-        "stockouts_per_day": metrics["stockouts_per_day"],
-        **{key: metrics[key] for key in EPISODE_MEANS},
-        "trajectory": {key: getattr(result, key) for key in TRAJECTORY_KEYS},
+        "stockouts": int(result.daily["stockouts"].sum()),
+        "trajectory": {key: getattr(result, key) for key in TRAJECTORY_FIELDS},
     }
 
 
@@ -247,22 +326,6 @@ class InventoryMetricsCallback(EpisodeCallback):
             self.logger.record_mean(f"inventory/reward_{name}", points)
 
 
-def episode_record(run_id: str, episode: int, env_index: int, timesteps: int, summary: dict) -> dict:
-    """The stream's record of one episode, numbers rounded to keep lines short."""
-    return {
-        "type": "episode",
-        "run_id": run_id,
-        "episode": episode,
-        "env": env_index,
-        "timesteps": timesteps,
-        "reward": round(summary["reward"], 2),
-        "reward_components": {name: round(points, 2) for name, points in summary["reward_components"].items()},
-        "fill_rate": round(summary["fill_rate"], 4),
-        "stockouts": summary["stockouts"],
-        **{key: round(summary[key], 4) for key in ("stockouts_per_day", *EPISODE_MEANS)},
-    }
-
-
 class StreamCallback(EpisodeCallback):
     """Appends one record per episode to the dashboard's stream; every ``trajectory_every``-th
     episode (the first included) also carries its day-by-day trajectory."""
@@ -275,10 +338,8 @@ class StreamCallback(EpisodeCallback):
         self.trajectory_every = trajectory_every
 
     def _on_episode(self, episode: int, env_index: int, summary: dict) -> None:
-        record = episode_record(self.run_id, episode, env_index, self.num_timesteps, summary)
-        if (episode - self.first_episode) % self.trajectory_every == 0:
-            record["trajectory"] = {key: days.tolist() for key, days in summary["trajectory"].items()}
-        self.writer.write(record)
+        sampled = (episode - self.first_episode) % self.trajectory_every == 0
+        self.writer.write(episode_record(self.run_id, episode, env_index, self.num_timesteps, summary, sampled))
 
 
 class VerboseCallback(EpisodeCallback):
@@ -418,12 +479,19 @@ def train(args: Args) -> Path:
     """Train (or resume) PPO as ``args`` says and return the saved model's path.
 
     On Ctrl-C the model is saved all the same, then ``TrainingInterrupted`` is raised.
-    Raises ``BadArgument`` (before writing anything) if ``args.resume`` cannot be used.
+    Raises ``BadArgument`` (before writing anything) if ``args.resume`` cannot be used, and
+    ``LogDirBusy`` if another run is training in ``args.log_dir``.
     """
     torch.set_num_threads(TORCH_THREADS)
-    log_dir = Path(args.log_dir)
-    tensorboard_log = str(log_dir / TENSORBOARD_DIR)
+    tensorboard_log = str(Path(args.log_dir) / TENSORBOARD_DIR)
     setup = new_run(args, tensorboard_log) if args.resume is None else resumed_run(args, tensorboard_log)
+    with training_lock(args.log_dir):
+        return run_training(args, setup)
+
+
+def run_training(args: Args, setup: RunSetup) -> Path:
+    """``train``'s work once the run is set up and the log directory is its alone."""
+    log_dir = Path(args.log_dir)
     model, run_id = setup.model, setup.run_id
     header = {
         "type": "header",
@@ -464,80 +532,7 @@ def train(args: Args) -> Path:
     return model_path
 
 
-# ---------------------------------------------------------------------------- command line
-def _bounded_int(low: int, high: int | None = None) -> Any:
-    """An argparse ``type`` for whole numbers in [low, high]."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
-            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
-        return value
-
-    return parse
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="train.py",
-        description="Train the PPO inventory agent; model, checkpoints, TensorBoard logs and the "
-        "dashboard's live stream go to --log-dir.",
-    )
-    parser.add_argument(
-        "--total-timesteps",
-        type=_bounded_int(1),
-        help=f"environment steps to train; overrides --preset (default: the quick preset, {PRESETS['quick']:,}; "
-        "with --resume: what the resumed run had left)",
-    )
-    parser.add_argument(
-        "--preset",
-        choices=sorted(PRESETS),
-        help=", ".join(f"{name}: {steps:,} steps" for name, steps in PRESETS.items()),
-    )
-    parser.add_argument("--seed", type=_bounded_int(0, 2**32 - 1), default=0, help="random seed (default: 0)")
-    parser.add_argument(
-        "--n-envs", type=_bounded_int(1, 256), default=DEFAULT_N_ENVS, help=f"parallel envs (default: {DEFAULT_N_ENVS})"
-    )
-    parser.add_argument("--log-dir", type=Path, default=Path("logs"), help="output directory (default: logs)")
-    parser.add_argument(
-        "--checkpoint-freq",
-        type=_bounded_int(1),
-        default=10_000,
-        help="save a checkpoint every this many environment steps (default: 10000)",
-    )
-    parser.add_argument("--resume", type=Path, metavar="MODEL.zip", help="continue training this model")
-    parser.add_argument("--verbose", action="store_true", help="one line per episode instead of a progress bar")
-    return parser
-
-
-def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> Args:
-    """Parse and check the command line; bad values end the process with argparse's exit code 2."""
-    namespace = parser.parse_args(argv)
-    if namespace.log_dir.exists() and not namespace.log_dir.is_dir():
-        parser.error(f"argument --log-dir: {namespace.log_dir} exists and is not a directory")
-    if namespace.resume is not None:
-        try:
-            resolve_model_path(namespace.resume)
-        except ModelLoadError as error:
-            parser.error(f"argument --resume: {error}")
-    total = namespace.total_timesteps
-    if total is None and namespace.preset:
-        total = PRESETS[namespace.preset]
-    return Args(
-        total_timesteps=total,
-        seed=namespace.seed,
-        n_envs=namespace.n_envs,
-        log_dir=namespace.log_dir,
-        checkpoint_freq=namespace.checkpoint_freq,
-        resume=namespace.resume,
-        verbose=namespace.verbose,
-    )
-
-
+# ---------------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None) -> int:
     """The command line: 0 when trained, 2 for bad arguments, 130 after Ctrl-C."""
     warnings.filterwarnings("ignore", category=TqdmExperimentalWarning)  # SB3's progress bar uses tqdm.rich
@@ -547,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
         model_path = train(args)
     except BadArgument as error:
         parser.error(f"argument {error.option}: {error}")
+    except LogDirBusy as error:
+        parser.error(f"{error}; wait for it to finish or choose another --log-dir")
     except TrainingInterrupted as interrupted:
         print(f"\nInterrupted at {interrupted.timesteps:,} timesteps. Model saved to {interrupted.model_path}")
         print(f"Continue with: python train.py --resume {interrupted.model_path} --log-dir {args.log_dir}")

@@ -1,9 +1,11 @@
 """Files shared by training, evaluation and the dashboard: the model and its run config,
-and the live JSON Lines stream a training run writes and the dashboard tails.
+the live JSON Lines stream a training run writes and the dashboard tails (and the one
+definition of its episode record), and the lock that keeps two runs out of one log folder.
 
 Every file another process may read is written so that a reader never sees half of it:
 models and configs through ``atomic_writer`` (temp file + ``os.replace``), the stream one
-flushed line at a time.
+flushed line at a time. This module needs neither torch nor SB3 (``agent.load_agent``
+loads models).
 """
 
 from __future__ import annotations
@@ -16,14 +18,50 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from agent import AgentPolicy
-from env import InventoryConfig
+import numpy as np
+
+from env import REWARD_COMPONENTS, InventoryConfig
 
 # The files a training run leaves in its log directory.
 MODEL_NAME = "real_inventory_model.zip"
 STREAM_NAME = "stream_data.json"
 CHECKPOINT_DIR = "checkpoints"
 RUN_CONFIG_NAME = "run_config.json"
+LOCK_NAME = "train.lock"
+
+# ---------------------------------------------------------------------------- the stream's records
+# An episode record: its place in the run, these figures (name -> decimals kept), the episode's
+# points per reward component, its stockouts, and for some episodes the day-by-day trajectory.
+# train.py writes it (``episode_record``), ``StreamReader`` reads it, the dashboard charts it.
+EPISODE_FIGURES: dict[str, int] = {
+    "reward": 2,  # the episode's total, in the env's points
+    "fill_rate": 4,
+    "stockouts_per_day": 4,
+    "utilization": 4,
+    "order_accuracy": 4,
+    "allocation_quality": 4,
+}
+TRAJECTORY_FIELDS = ("stock", "demand", "orders", "sales")  # (days, n_products) whole units each
+
+
+def episode_record(
+    run_id: str, episode: int, env_index: int, timesteps: int, summary: dict, with_trajectory: bool = False
+) -> dict:
+    """The stream's record of one episode from its ``summary`` (``EPISODE_FIGURES``, plus
+    ``reward_components``, ``stockouts`` and, if asked for, ``trajectory``), numbers rounded."""
+    record = {
+        "type": "episode",
+        "run_id": run_id,
+        "episode": episode,
+        "env": env_index,
+        "timesteps": timesteps,
+        "reward_components": {name: round(float(summary["reward_components"][name]), 2) for name in REWARD_COMPONENTS},
+        "stockouts": int(summary["stockouts"]),
+        **{name: round(float(summary[name]), digits) for name, digits in EPISODE_FIGURES.items()},
+    }
+    if with_trajectory:
+        record["trajectory"] = {key: np.asarray(summary["trajectory"][key]).tolist() for key in TRAJECTORY_FIELDS}
+    return record
 
 
 class ModelLoadError(Exception):
@@ -102,24 +140,52 @@ def resolve_model_path(model_path: str | Path) -> Path:
     return path
 
 
-def load_agent(model_path: str | Path) -> tuple[AgentPolicy, InventoryConfig]:
-    """Load a trained PPO model as a policy on the raw env, with the env config it was trained on."""
-    from stable_baselines3 import PPO  # deferred: importing SB3 costs a second or two
+class LogDirBusy(Exception):
+    """Another training run holds the log directory's lock; the message says which process."""
 
-    path = resolve_model_path(model_path)
-    config = InventoryConfig.from_dict(load_run_config(path)["env_config"])
+
+@contextmanager
+def training_lock(log_dir: str | Path) -> Iterator[None]:
+    """Hold ``log_dir``'s exclusive lock for the duration of a run; ``LogDirBusy`` if taken.
+
+    An OS lock (``flock``; ``msvcrt.locking`` on Windows) on ``log_dir/train.lock``: the
+    operating system releases it when the process ends however it ends, so a crashed run
+    never leaves the folder locked. The file holds the owner's process id, for messages.
+    """
+    path = Path(log_dir) / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        model = PPO.load(path, device="cpu")
-    except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
-        raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
-    policy = AgentPolicy(model, config)
-    expected = (policy.adapter.observation_space.shape, policy.adapter.action_space.shape)
-    found = (model.observation_space.shape, model.action_space.shape)
-    if found != expected:
-        raise ModelLoadError(
-            f"{path} expects observations/actions of shape {found}, the env in its run config gives {expected}"
-        )
-    return policy, config
+        try:
+            _lock_file(fd)
+        except OSError:
+            raise LogDirBusy(f"a training run (process {_read_owner(fd)}) is already writing to {log_dir}") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _read_owner(fd: int) -> str:
+    """The process id written in a lock file, or ``?`` when it cannot be read."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 32).decode(errors="replace").strip() or "?"
+    except OSError:  # Windows refuses to read a byte range another process has locked
+        return "?"
+
+
+def _lock_file(fd: int) -> None:
+    """Lock an open file exclusively without waiting; ``OSError`` if another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class StreamWriter:

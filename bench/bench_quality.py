@@ -26,11 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent import AgentPolicy  # noqa: E402
+from agent import TrainedAgent, load_agent  # noqa: E402
 from baselines import make_baseline  # noqa: E402
-from evaluate import EpisodeResult, confidence_interval, play_policies  # noqa: E402
+from episodes import EpisodeResult, confidence_interval, play_policies  # noqa: E402
 from train import PRESETS  # noqa: E402
-from utils import CHECKPOINT_DIR, MODEL_NAME, load_agent  # noqa: E402
+from utils import CHECKPOINT_DIR, MODEL_NAME  # noqa: E402
 
 RULES = ("proportional", "newsvendor", "oracle")
 
@@ -61,7 +61,7 @@ def train_seed(preset: str, seed: int, log_dir: Path) -> float:
 def judge(model_path: Path, episodes: int, eval_seed: int) -> dict[str, np.ndarray]:
     """Per-episode fill rates of the agent, its untrained decoder and the rules."""
     agent, config = load_agent(model_path)
-    untrained = AgentPolicy(ZeroCorrection(config.n_products), config)
+    untrained = TrainedAgent(ZeroCorrection(config.n_products), config)
     untrained.name = "untrained"
     policies = [agent, untrained, *(make_baseline(name, config) for name in RULES)]
     played = play_policies(policies, config, episodes, eval_seed)

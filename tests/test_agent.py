@@ -1,11 +1,15 @@
-"""The agent's view of the env: features, action decoding, training reward, policy wrapper."""
+"""The agent's view of the env: features, action decoding, training reward, the trained
+agent on the raw env, and loading a saved model."""
 
 import numpy as np
 import pytest
 
-from agent import LOST_UNIT_COST, AgentAdapter, AgentPolicy, expected_sales_table, wrap_env
-from baselines import demand_survival, make_baseline
+from agent import LOST_UNIT_COST, AgentAdapter, TrainedAgent, load_agent, wrap_env
+from baselines import make_baseline
 from env import N_FEATURES, InventoryConfig, InventoryEnv
+from newsvendor import demand_survival, expected_sales_table
+from train import build_model, make_training_env
+from utils import ModelLoadError, write_json_atomic
 
 CONFIG = InventoryConfig()
 
@@ -52,7 +56,7 @@ def test_running_mean_feature_is_the_mean_of_every_day_seen():
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_zero_correction_is_exactly_the_newsvendor_rule(seed):
-    agent_days = play(AgentPolicy(ConstantModel(0.0), CONFIG), seed)
+    agent_days = play(TrainedAgent(ConstantModel(0.0), CONFIG), seed)
     rule_days = play(make_baseline("newsvendor", CONFIG), seed)
     for agent_day, rule_day in zip(agent_days, rule_days, strict=True):
         np.testing.assert_array_equal(agent_day["orders"], rule_day["orders"])
@@ -100,10 +104,87 @@ def test_training_reward_is_minus_the_expected_lost_sales_of_the_shelf():
 
 
 def test_agent_policy_is_deterministic_and_uses_the_same_days():
-    first = play(AgentPolicy(ConstantModel(0.3), CONFIG), seed=8)
-    second = play(AgentPolicy(ConstantModel(0.3), CONFIG), seed=8)
+    first = play(TrainedAgent(ConstantModel(0.3), CONFIG), seed=8)
+    second = play(TrainedAgent(ConstantModel(0.3), CONFIG), seed=8)
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a["orders"], b["orders"])
-    other = play(AgentPolicy(ConstantModel(-0.3), CONFIG), seed=8)
+    other = play(TrainedAgent(ConstantModel(-0.3), CONFIG), seed=8)
     assert all((a["demand"] == b["demand"]).all() for a, b in zip(first, other, strict=True))
     assert any((a["orders"] != b["orders"]).any() for a, b in zip(first, other, strict=True))
+
+
+# ---------------------------------------------------------------------------- load_agent
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """An untrained model saved as train.py saves one, with its run config and a checkpoint."""
+    folder = tmp_path_factory.mktemp("model")
+    model = build_model(make_training_env(InventoryConfig(), 2, seed=0), seed=0)
+    model.save(folder / "real_inventory_model.zip")
+    (folder / "checkpoints").mkdir()
+    model.save(folder / "checkpoints" / "inventory_model_10_steps.zip")
+    write_json_atomic(folder / "run_config.json", {"env_config": InventoryConfig().to_dict(), "run_id": "r"})
+    return folder
+
+
+def assert_one_line_error(excinfo, *words):
+    message = str(excinfo.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+
+
+def test_load_agent_returns_a_policy_that_plays_the_raw_env(model_dir):
+    policy, config = load_agent(model_dir / "real_inventory_model.zip")
+    assert isinstance(policy, TrainedAgent)
+    assert config == InventoryConfig()
+    env = InventoryEnv(config)
+    obs, info = env.reset(seed=0)
+    policy.reset(obs, info)
+    for _ in range(config.episode_days):
+        fractions = policy.act(obs, info)
+        assert fractions.shape == (config.n_products,)
+        assert np.all((fractions >= 0) & (fractions <= 1))
+        obs, _, _, truncated, info = env.step(fractions)
+    assert truncated
+
+
+def test_load_agent_finds_the_config_of_a_checkpoint_and_a_name_without_zip(model_dir):
+    load_agent(model_dir / "checkpoints" / "inventory_model_10_steps.zip")
+    load_agent(model_dir / "real_inventory_model")  # as the seed wrote it
+
+
+def test_load_agent_missing_model(tmp_path):
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(tmp_path / "nothing.zip")
+    assert_one_line_error(excinfo, "nothing.zip")
+
+
+def test_load_agent_corrupt_zip(model_dir, tmp_path):
+    (tmp_path / "run_config.json").write_bytes((model_dir / "run_config.json").read_bytes())
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes((model_dir / "real_inventory_model.zip").read_bytes()[:500])
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(broken)
+    assert_one_line_error(excinfo, "broken.zip", "not a loadable PPO model")
+
+
+def test_load_agent_missing_or_bad_run_config(model_dir, tmp_path):
+    model = tmp_path / "deep" / "er" / "model.zip"
+    model.parent.mkdir(parents=True)
+    model.write_bytes((model_dir / "real_inventory_model.zip").read_bytes())
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model)
+    assert_one_line_error(excinfo, "run_config.json")
+    (model.parent / "run_config.json").write_text("{not json")
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model)
+    assert_one_line_error(excinfo, "not a valid run config")
+
+
+def test_load_agent_rejects_a_model_for_another_env(model_dir, tmp_path):
+    model = tmp_path / "model.zip"
+    model.write_bytes((model_dir / "real_inventory_model.zip").read_bytes())
+    write_json_atomic(tmp_path / "run_config.json", {"env_config": InventoryConfig(n_products=5).to_dict()})
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model)
+    assert_one_line_error(excinfo, "shape")

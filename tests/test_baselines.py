@@ -7,29 +7,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from baselines import (
-    BASELINES,
-    demand_survival,
-    make_baseline,
-    newsvendor_units,
-    units_to_fractions,
-)
-from env import N_FEATURES, InventoryConfig, InventoryEnv, largest_remainder
+from baselines import BASELINES, make_baseline
+from env import InventoryConfig, InventoryEnv, Observation, largest_remainder
+from newsvendor import demand_survival, newsvendor_units, units_to_fractions
 
 CONFIG = InventoryConfig()
 
 
 def make_obs(stock, avg7, config=CONFIG) -> np.ndarray:
     """An observation with the given stock and 7-day average demand (in units) per product."""
-    stock = np.asarray(stock, np.float64)
+    stock = np.asarray(stock, np.int64)
     avg7 = np.asarray(avg7, np.float64)
-    rows = np.zeros((config.n_products, N_FEATURES), np.float32)
-    rows[:, 0] = stock / config.max_demand
-    rows[:, 2] = avg7 / config.max_demand
-    rows[:, 3] = avg7 / avg7.sum() if avg7.sum() else 1 / config.n_products
-    rows[:, 4] = stock.sum() / config.capacity
-    rows[:, 5] = 1 - stock.sum() / config.capacity
-    return rows.ravel()
+    share = avg7 / avg7.sum() if avg7.sum() else np.full(config.n_products, 1 / config.n_products)
+    total = int(stock.sum())
+    zeros = np.zeros(config.n_products, np.int64)
+    return Observation(stock, zeros, avg7, share, total, config.capacity - total).encode(config)
 
 
 def gap_of(stock, config=CONFIG) -> int:
@@ -175,9 +167,9 @@ def test_newsvendor_rules_fill_the_gap_every_day_of_a_real_episode(name):
     obs, info = env.reset(seed=3)
     policy.reset(obs, info)
     for _ in range(CONFIG.episode_days):
-        rows = obs.reshape(CONFIG.n_products, N_FEATURES)
-        stock = np.rint(rows[:, 0] * CONFIG.max_demand).astype(np.int64)
-        rates = info["demand_rates"] if name == "oracle" else rows[:, 2] * CONFIG.max_demand
+        observation = Observation.decode(obs, CONFIG)
+        stock = observation.stock
+        rates = info["demand_rates"] if name == "oracle" else observation.avg7_demand
         expected = newsvendor_units(stock, gap_of(stock), rates, CONFIG.max_demand)
         obs, _, _, _, info = env.step(policy.act(obs, info))
         np.testing.assert_array_equal(info["orders"], expected)

@@ -24,8 +24,9 @@ from stable_baselines3 import PPO
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import train
+from agent import load_agent
 from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv
-from utils import StreamReader, load_agent
+from utils import StreamReader
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS, N_ENVS, CHECKPOINT_FREQ, SEED = 2048, 2, 1024, 3

@@ -1,19 +1,15 @@
-"""utils.py: the atomic writer, load_agent, and the stream writer and incremental reader."""
+"""utils.py: the atomic writer, the training lock, and the stream writer and incremental reader."""
 
 import itertools
 import json
 import os
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import utils
-from agent import AgentPolicy
-from env import InventoryConfig, InventoryEnv
-from train import build_model, make_training_env
-from utils import ModelLoadError, StreamReader, StreamWriter, atomic_writer, load_agent, write_json_atomic
+from utils import StreamReader, StreamWriter, atomic_writer, write_json_atomic
 
 
 def header(run_id="run-a", resumed=False):
@@ -55,83 +51,6 @@ def test_atomic_writer_keeps_the_old_file_on_error(tmp_path):
         raise RuntimeError("disk full")
     assert json.loads(target.read_text()) == {"seed": 1}
     assert os.listdir(tmp_path) == ["run_config.json"]  # no temp file left behind
-
-
-# ---------------------------------------------------------------------------- load_agent
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """An untrained model saved as train.py saves one, with its run config and a checkpoint."""
-    folder = tmp_path_factory.mktemp("model")
-    model = build_model(make_training_env(InventoryConfig(), 2, seed=0), seed=0)
-    model.save(folder / "real_inventory_model.zip")
-    (folder / "checkpoints").mkdir()
-    model.save(folder / "checkpoints" / "inventory_model_10_steps.zip")
-    write_json_atomic(folder / "run_config.json", {"env_config": InventoryConfig().to_dict(), "run_id": "r"})
-    return folder
-
-
-def assert_one_line_error(excinfo, *words):
-    message = str(excinfo.value)
-    assert "\n" not in message
-    for word in words:
-        assert word in message
-
-
-def test_load_agent_returns_a_policy_that_plays_the_raw_env(model_dir):
-    policy, config = load_agent(model_dir / "real_inventory_model.zip")
-    assert isinstance(policy, AgentPolicy)
-    assert config == InventoryConfig()
-    env = InventoryEnv(config)
-    obs, info = env.reset(seed=0)
-    policy.reset(obs, info)
-    for _ in range(config.episode_days):
-        fractions = policy.act(obs, info)
-        assert fractions.shape == (config.n_products,)
-        assert np.all((fractions >= 0) & (fractions <= 1))
-        obs, _, _, truncated, info = env.step(fractions)
-    assert truncated
-
-
-def test_load_agent_finds_the_config_of_a_checkpoint_and_a_name_without_zip(model_dir):
-    load_agent(model_dir / "checkpoints" / "inventory_model_10_steps.zip")
-    load_agent(model_dir / "real_inventory_model")  # as the seed wrote it
-
-
-def test_load_agent_missing_model(tmp_path):
-    with pytest.raises(ModelLoadError) as excinfo:
-        load_agent(tmp_path / "nothing.zip")
-    assert_one_line_error(excinfo, "nothing.zip")
-
-
-def test_load_agent_corrupt_zip(model_dir, tmp_path):
-    (tmp_path / "run_config.json").write_bytes((model_dir / "run_config.json").read_bytes())
-    broken = tmp_path / "broken.zip"
-    broken.write_bytes((model_dir / "real_inventory_model.zip").read_bytes()[:500])
-    with pytest.raises(ModelLoadError) as excinfo:
-        load_agent(broken)
-    assert_one_line_error(excinfo, "broken.zip", "not a loadable PPO model")
-
-
-def test_load_agent_missing_or_bad_run_config(model_dir, tmp_path):
-    model = tmp_path / "deep" / "er" / "model.zip"
-    model.parent.mkdir(parents=True)
-    model.write_bytes((model_dir / "real_inventory_model.zip").read_bytes())
-    with pytest.raises(ModelLoadError) as excinfo:
-        load_agent(model)
-    assert_one_line_error(excinfo, "run_config.json")
-    (model.parent / "run_config.json").write_text("{not json")
-    with pytest.raises(ModelLoadError) as excinfo:
-        load_agent(model)
-    assert_one_line_error(excinfo, "not a valid run config")
-
-
-def test_load_agent_rejects_a_model_for_another_env(model_dir, tmp_path):
-    model = tmp_path / "model.zip"
-    model.write_bytes((model_dir / "real_inventory_model.zip").read_bytes())
-    write_json_atomic(tmp_path / "run_config.json", {"env_config": InventoryConfig(n_products=5).to_dict()})
-    with pytest.raises(ModelLoadError) as excinfo:
-        load_agent(model)
-    assert_one_line_error(excinfo, "shape")
 
 
 # ---------------------------------------------------------------------------- StreamWriter
