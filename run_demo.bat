@@ -3,7 +3,8 @@ rem The demo: the dashboard on http://localhost:8501 (watch the agent learn, rep
 rem Creates the virtual environment (venv) if it is missing and installs requirements.txt.
 rem Without a trained model yet (logs\real_inventory_model.zip), it first starts the quick
 rem training run in its own minimized window, so the Training page shows the agent learning
-rem live from the first minute; closing that window stops the run.
+rem live from the first minute; closing that window stops the run. If a run is already
+rem training in logs, train.py refuses to start a second one there (its window says so).
 setlocal
 cd /d "%~dp0"
 

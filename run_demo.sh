@@ -11,8 +11,14 @@ source ./setup_venv.sh requirements.txt
 
 if [ ! -f logs/real_inventory_model.zip ]; then
   mkdir -p logs
-  .venv/bin/python train.py --preset quick --log-dir logs >logs/train_quick.log 2>&1 &
-  echo "No trained model yet: training in the background (process $!, output in logs/train_quick.log)."
+  owner=$(cat logs/train.lock 2>/dev/null || true)
+  if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then
+    # train.py holds logs/train.lock (with its process id) while it trains, and refuses a second run.
+    echo "A training run (process $owner) is already writing to logs/: the dashboard follows it."
+  else
+    .venv/bin/python train.py --preset quick --log-dir logs >>logs/train_quick.log 2>&1 &
+    echo "No trained model yet: training in the background (process $!, output in logs/train_quick.log)."
+  fi
 fi
 
 echo "Opening the dashboard on http://localhost:8501 (Ctrl-C to stop it) ..."

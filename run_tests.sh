@@ -14,5 +14,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# A test run must leave the checkout as it found it (screenshots are refreshed on request only).
+tree_state() { git status --porcelain 2>/dev/null; git diff HEAD --binary 2>/dev/null | sha256sum; }
+before=$(tree_state)
+
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"
+
+if [ "$(tree_state)" != "$before" ]; then
+  echo "The tests changed files of the checkout (git status --porcelain now):"
+  git status --porcelain
+  exit 1
+fi

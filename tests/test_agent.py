@@ -3,10 +3,12 @@ agent on the raw env, and loading a saved model."""
 
 import numpy as np
 import pytest
+from stable_baselines3 import PPO
 
 from agent import LOST_UNIT_COST, AgentAdapter, TrainedAgent, load_agent, wrap_env
 from baselines import make_baseline
 from env import N_FEATURES, InventoryConfig, InventoryEnv
+from episodes import play_episode
 from newsvendor import demand_survival, expected_sales_table
 from train import build_model, make_training_env
 from utils import ModelLoadError, write_json_atomic
@@ -26,14 +28,9 @@ class ConstantModel:
 
 
 def play(policy, seed):
-    env = InventoryEnv(CONFIG)
-    obs, info = env.reset(seed=seed)
-    policy.reset(obs, info)
-    infos = []
-    for _ in range(CONFIG.episode_days):
-        obs, _, _, _, info = env.step(policy.act(obs, info))
-        infos.append(info)
-    return infos
+    """The per-day (demand, orders) of one episode of ``policy``."""
+    result = play_episode(policy, CONFIG, seed)
+    return [{"demand": demand, "orders": orders} for demand, orders in zip(result.demand, result.orders, strict=True)]
 
 
 def test_running_mean_feature_is_the_mean_of_every_day_seen():
@@ -188,3 +185,14 @@ def test_load_agent_rejects_a_model_for_another_env(model_dir, tmp_path):
     with pytest.raises(ModelLoadError) as excinfo:
         load_agent(model)
     assert_one_line_error(excinfo, "shape")
+
+
+def test_predict_on_an_env_observation_says_what_to_use_instead(model_dir):
+    model = PPO.load(model_dir / "real_inventory_model.zip", device="cpu")
+    obs, _ = InventoryEnv(CONFIG).reset(seed=0)
+    with pytest.raises(ValueError, match=r"agent\.load_agent\(path\)") as excinfo:
+        model.predict(obs)
+    assert "\n" not in str(excinfo.value)
+    agent_obs = AgentAdapter(CONFIG).reset(obs)
+    action, _ = model.predict(agent_obs, deterministic=True)  # the agent's own features still work
+    assert action.shape == (CONFIG.n_products,)

@@ -759,6 +759,16 @@ def test_human_render_prints_every_day(capsys):
     assert "day 1/30" in capsys.readouterr().out
 
 
+def test_human_render_prints_exactly_the_ansi_table_once_per_step(capsys):
+    human, ansi = InventoryEnv(render_mode="human"), InventoryEnv(render_mode="ansi")
+    for env in (human, ansi):
+        env.reset(seed=15)
+    for _ in range(2):
+        human.step(np.ones(N))
+        ansi.step(np.ones(N))
+        assert capsys.readouterr().out == ansi.render() + "\n"  # no stray "None" line
+
+
 def test_render_without_mode_warns_and_returns_none():
     env = fresh_env()
     with pytest.warns(UserWarning, match="render_mode"):

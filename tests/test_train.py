@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import re
 import shlex
 import shutil
@@ -24,6 +25,7 @@ from stable_baselines3 import PPO
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import train
+import utils
 from agent import load_agent
 from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv
 from utils import StreamReader
@@ -328,6 +330,20 @@ def test_bad_values_exit_2_with_a_one_line_error(bad_models, capsys, argv, messa
     assert len(error_lines) == 1 and message in error_lines[0], errors
     assert "Traceback" not in errors
     assert not (bad_models / "logs").exists()  # nothing written
+
+
+def test_a_second_run_on_a_busy_log_dir_exits_2_and_writes_nothing(tmp_path, capsys):
+    log_dir = tmp_path / "logs"
+    # the lock held here, as a run in another process would hold it
+    with utils.training_lock(log_dir), pytest.raises(SystemExit) as excinfo:
+        train.main([*TINY_RUN, "--log-dir", str(log_dir)])
+    assert excinfo.value.code == 2
+    errors = capsys.readouterr().err
+    assert [line for line in errors.splitlines() if "error:" in line] == [
+        f"train.py: error: a training run (process {os.getpid()}) is already writing to {log_dir}; "
+        "wait for it to finish or choose another --log-dir"
+    ]
+    assert sorted(path.name for path in log_dir.iterdir()) == [utils.LOCK_NAME]  # no config, stream or model
 
 
 # ---------------------------------------------------------------------------- batch scripts

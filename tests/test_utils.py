@@ -3,6 +3,9 @@
 import itertools
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +13,8 @@ from hypothesis import strategies as st
 
 import utils
 from utils import StreamReader, StreamWriter, atomic_writer, write_json_atomic
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def header(run_id="run-a", resumed=False):
@@ -51,6 +56,38 @@ def test_atomic_writer_keeps_the_old_file_on_error(tmp_path):
         raise RuntimeError("disk full")
     assert json.loads(target.read_text()) == {"seed": 1}
     assert os.listdir(tmp_path) == ["run_config.json"]  # no temp file left behind
+
+
+# ---------------------------------------------------------------------------- training lock
+def test_training_lock_admits_one_run_per_log_dir_and_names_its_process(tmp_path):
+    with utils.training_lock(tmp_path):
+        assert (tmp_path / utils.LOCK_NAME).read_text().strip() == str(os.getpid())
+        with pytest.raises(utils.LogDirBusy, match=f"process {os.getpid()}") as excinfo, utils.training_lock(tmp_path):
+            pass
+        assert "\n" not in str(excinfo.value)
+        with utils.training_lock(tmp_path / "another"):  # another folder is free
+            pass
+    with utils.training_lock(tmp_path):  # released when the run ends
+        pass
+
+
+def test_training_lock_is_released_when_its_process_dies(tmp_path):
+    hold = "import sys, time, utils\nwith utils.training_lock(sys.argv[1]):\n print('held', flush=True); time.sleep(60)"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(utils.LogDirBusy, match=f"process {holder.pid}"), utils.training_lock(tmp_path):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with utils.training_lock(tmp_path):  # the OS freed the lock of the killed process
+        pass
 
 
 # ---------------------------------------------------------------------------- StreamWriter
