@@ -3,10 +3,10 @@
     python bench/bench_dashboard.py [--megabytes 50] [--seed 0] [--repeats 20]
 
 Builds a synthetic stream of about ``--megabytes`` MB in a temporary directory with
-``utils.StreamWriter`` (records made by ``train.episode_record``, every
-``train.TRAJECTORY_EVERY``-th with its 30-day trajectory, as a long run samples them),
-then times the Training page's render function (Streamlit in bare mode: every element is
-built and serialized, only the sending is skipped):
+``utils.StreamWriter`` (records made by ``utils.episode_record``, every
+``train.TRAJECTORY_EVERY``-th with its day-by-day trajectory, as a long run samples them),
+then times the Training page's render function ``ui.training.render_training`` (Streamlit
+in bare mode: every element is built and serialized, only the sending is skipped):
 
 - first render: read and parse the whole stream, build the history, the metrics and the
   chart frames, draw the page;
@@ -32,17 +32,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # Bare mode warns about every element that there is no browser session to send it to.
 logging.disable(logging.WARNING)
 
-from dashboard import TrainingMonitor, render_training  # noqa: E402
 from env import InventoryConfig  # noqa: E402
-from train import TRAJECTORY_EVERY, episode_record  # noqa: E402
-from utils import STREAM_NAME, StreamWriter  # noqa: E402
+from train import TRAJECTORY_EVERY  # noqa: E402
+from ui.history import TrainingMonitor  # noqa: E402
+from ui.training import render_training  # noqa: E402
+from utils import STREAM_NAME, StreamWriter, episode_record  # noqa: E402
 
-DAYS, PRODUCTS = 30, 10
+CONFIG = InventoryConfig()
+DAYS, PRODUCTS = CONFIG.episode_days, CONFIG.n_products
 
 
 def synthetic_episode(episode: int, rng: np.random.Generator) -> dict:
     """A record as ``train.py`` writes it, with figures that improve like a learning run's;
-    episodes 1, 1 + TRAJECTORY_EVERY, ... carry a 30-day trajectory."""
+    episodes 1, 1 + TRAJECTORY_EVERY, ... carry their day-by-day trajectory."""
     progress = 1.0 - np.exp(-episode / 20_000)
     fill_rate = float(np.clip(0.55 + 0.35 * progress + rng.normal(0, 0.04), 0, 1))
     stockouts = int(rng.integers(30, 150))
@@ -63,17 +65,17 @@ def synthetic_episode(episode: int, rng: np.random.Generator) -> dict:
         "order_accuracy": 1.0,
         "allocation_quality": float(np.clip(0.3 + 0.6 * progress + rng.normal(0, 0.05), -1, 1)),
     }
-    record = episode_record("bench", episode, episode % 8, episode * DAYS, summary)
-    if (episode - 1) % TRAJECTORY_EVERY == 0:
+    sampled = (episode - 1) % TRAJECTORY_EVERY == 0
+    if sampled:
         demand = np.minimum(rng.poisson(rng.uniform(2, 18, PRODUCTS), (DAYS, PRODUCTS)), 20)
         stock = rng.integers(0, 20, (DAYS, PRODUCTS))
-        record["trajectory"] = {
-            "stock": stock.tolist(),
-            "demand": demand.tolist(),
-            "orders": rng.integers(0, 20, (DAYS, PRODUCTS)).tolist(),
-            "sales": np.minimum(demand, stock).tolist(),
+        summary["trajectory"] = {
+            "stock": stock,
+            "demand": demand,
+            "orders": rng.integers(0, 20, (DAYS, PRODUCTS)),
+            "sales": np.minimum(demand, stock),
         }
-    return record
+    return episode_record("bench", episode, episode % 8, episode * DAYS, summary, with_trajectory=sampled)
 
 
 def write_stream(path: Path, megabytes: float, seed: int) -> int:
@@ -84,7 +86,7 @@ def write_stream(path: Path, megabytes: float, seed: int) -> int:
         "run_id": "bench",
         "started": "2026-01-01T00:00:00",
         "resumed": False,
-        "env_config": InventoryConfig().to_dict(),
+        "env_config": CONFIG.to_dict(),
         "hyperparams": {},
         "seed": seed,
         "total_timesteps": 10_000_000,

@@ -1,5 +1,11 @@
 """Fixtures for driving the dashboard in a real browser: Debian's Chromium through Playwright's
-sync API (never ``playwright install``), and a ``streamlit run`` server per log directory."""
+sync API (never ``playwright install``), a ``streamlit run`` server per log directory, and
+where the screenshots go.
+
+The tests always take the README's screenshots; they land in ``docs/`` only when asked:
+
+    python -m pytest tests/browser --screenshots docs
+"""
 
 import contextlib
 import os
@@ -27,6 +33,27 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_SECONDS = 60
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        help="save the dashboard's screenshots (training.png, replay.png, manual.png) into DIR, "
+        "e.g. docs; by default they go to a temporary directory",
+    )
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(pytestconfig, tmp_path_factory) -> Path:
+    """``--screenshots DIR`` if given (created if missing), else a temporary directory: a plain
+    test run never rewrites the README's images."""
+    chosen = pytestconfig.getoption("screenshots", default=None)
+    if chosen is None:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = Path(chosen).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def chromium_path() -> str | None:
@@ -81,19 +108,20 @@ def dashboard_server(log_dir: Path):
 
 @pytest.fixture
 def open_dashboard(browser):
-    """Open the dashboard of a log directory in a fresh tall page (1280x1600, for screenshots).
+    """Open the dashboard of a log directory, at one of its pages' URL paths (the default page
+    without one), in a fresh tall page (1280x1600, for screenshots).
 
     Returns the page; uncaught page errors are collected in ``page.errors``.
     """
     with contextlib.ExitStack() as stack:
 
-        def open_for(log_dir: Path):
+        def open_for(log_dir: Path, url_path: str = ""):
             url = stack.enter_context(dashboard_server(log_dir))
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             stack.callback(page.close)
             page.errors = []
             page.on("pageerror", lambda error: page.errors.append(str(error)))
-            page.goto(url)
+            page.goto(f"{url}/{url_path}")
             page.wait_for_selector(
                 "[data-testid='stApp'][data-test-script-state='notRunning'][data-test-connection-state='CONNECTED']",
                 timeout=SERVER_START_SECONDS * 1000,

@@ -1,18 +1,17 @@
-"""The dashboard in a real browser: pages load, modes switch, a manual order advances the day,
-and the Training page follows a stream written by another process without a reload.
+"""The dashboard in a real browser: pages load, the sidebar menu switches them and each has
+its own URL, a manual order advances the day, and the Training page follows a stream written
+by another process without a reload.
 
-Also saves the README's screenshots of each mode to docs/.
+Also takes the README's screenshots of each page (into ``--screenshots DIR``, see conftest.py).
 """
 
 import json
 import re
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from utils import StreamWriter
+from utils import RUN_CONFIG_NAME, StreamWriter, read_run_config
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 WAIT_MS = 30_000  # Replay's first load imports SB3 and plays three episodes
 LIVE_WAIT_MS = 15_000  # the Training page refreshes itself every 2 s
 
@@ -23,7 +22,13 @@ def assert_no_error(page: Page) -> None:
 
 
 def switch_mode(page: Page, mode: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_text(mode, exact=True).click()
+    """Click the page's link in the sidebar menu (st.navigation's), then check the URL it opened."""
+    page.get_by_test_id("stSidebarNav").get_by_text(mode, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/$" if mode == "Training" else rf"/{mode.lower()}$"), timeout=WAIT_MS)
+
+
+def episode_days(run_dir) -> int:
+    return read_run_config(run_dir / RUN_CONFIG_NAME)["env_config"]["episode_days"]
 
 
 def wait_for_charts(page: Page, count: int) -> None:
@@ -36,14 +41,14 @@ def metric_value(page: Page, label: str):
     return card.get_by_test_id("stMetricValue")
 
 
-def test_every_mode_loads_and_the_mode_switch_works(open_dashboard, run_dir):
+def test_every_mode_loads_and_the_mode_switch_works(open_dashboard, run_dir, screenshot_dir):
     page = open_dashboard(run_dir)
     expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
     episodes = sum('"type":"episode"' in line for line in (run_dir / "stream_data.json").open())
     expect(metric_value(page, "Episodes")).to_have_text(f"{episodes:,}")
     wait_for_charts(page, 7)
     assert_no_error(page)
-    page.screenshot(path=DOCS / "training.png")
+    page.screenshot(path=screenshot_dir / "training.png")
 
     switch_mode(page, "Replay")
     expect(page.get_by_text("product by product")).to_be_visible(timeout=WAIT_MS)
@@ -55,28 +60,36 @@ def test_every_mode_loads_and_the_mode_switch_works(open_dashboard, run_dir):
     expect(page.get_by_role("heading", name="Day 15, product by product")).to_be_visible(timeout=WAIT_MS)
     wait_for_charts(page, 4)
     assert_no_error(page)
-    page.screenshot(path=DOCS / "replay.png")
+    page.screenshot(path=screenshot_dir / "replay.png")
 
     switch_mode(page, "Manual")
-    expect(page.get_by_text("Day 1 of 30")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"Day 1 of {episode_days(run_dir)}")).to_be_visible(timeout=WAIT_MS)
     switch_mode(page, "Training")
     expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
     assert_no_error(page)
+    assert {path.name for path in screenshot_dir.iterdir()} >= {"training.png", "replay.png"}
 
 
-def place_order(page: Page, next_day: int) -> None:
+def place_order(page: Page, next_day: int, days: int) -> None:
     page.get_by_role("button", name="Place order").click()
-    expect(page.get_by_text(f"Day {next_day} of 30")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"Day {next_day} of {days}")).to_be_visible(timeout=WAIT_MS)
 
 
-def test_a_manual_order_advances_the_day(open_dashboard, run_dir):
-    page = open_dashboard(run_dir)
-    switch_mode(page, "Manual")
-    expect(page.get_by_text("Day 1 of 30")).to_be_visible(timeout=WAIT_MS)
+def test_a_page_opens_directly_at_its_url(open_dashboard, run_dir):
+    page = open_dashboard(run_dir, "replay")
+    expect(page.get_by_role("heading", name="Day 1, product by product")).to_be_visible(timeout=WAIT_MS)
+    assert page.get_by_text("Page not found").count() == 0
+    assert_no_error(page)
+
+
+def test_a_manual_order_advances_the_day(open_dashboard, run_dir, screenshot_dir):
+    page = open_dashboard(run_dir, "manual")  # straight to the page's URL
+    days = episode_days(run_dir)
+    expect(page.get_by_text(f"Day 1 of {days}")).to_be_visible(timeout=WAIT_MS)
     page.get_by_label("Product 0").fill("3")
     page.get_by_label("Product 0").press("Enter")
     expect(page.get_by_text("Your order: 3 units")).to_be_visible(timeout=WAIT_MS)
-    place_order(page, 2)
+    place_order(page, 2, days)
     wait_for_charts(page, 3)  # the charts of the days played appear after the first one
 
     for day in range(3, 6):  # a few sensible days, then one too large
@@ -84,15 +97,16 @@ def test_a_manual_order_advances_the_day(open_dashboard, run_dir):
         free_space = int(re.search(r"free space (\d+)", status).group(1))
         page.get_by_role("button", name="Suggest").click()
         expect(page.get_by_text(f"Your order: {free_space} units")).to_be_visible(timeout=WAIT_MS)
-        place_order(page, day)
+        place_order(page, day, days)
     page.get_by_label("Product 0").fill("500")
     page.get_by_label("Product 0").press("Enter")
     expect(page.get_by_text("would be refused at the door")).to_be_visible(timeout=WAIT_MS)
-    place_order(page, 6)
+    place_order(page, 6, days)
     expect(page.get_by_text("were refused at the door")).to_be_visible()
     wait_for_charts(page, 3)
     assert_no_error(page)
-    page.screenshot(path=DOCS / "manual.png")
+    page.screenshot(path=screenshot_dir / "manual.png")
+    assert (screenshot_dir / "manual.png").stat().st_size > 0
 
 
 def test_training_page_follows_records_appended_by_another_process(open_dashboard, run_dir, tmp_path):
