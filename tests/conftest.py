@@ -9,6 +9,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        help="save the dashboard's screenshots (training.png, replay.png, manual.png) into DIR, "
+        "e.g. docs; by default they go to a temporary directory",
+    )
+
+
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory):
     """A log directory from one real training run of 2,048 steps, shared by the session."""

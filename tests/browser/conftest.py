@@ -2,7 +2,8 @@
 sync API (never ``playwright install``), a ``streamlit run`` server per log directory, and
 where the screenshots go.
 
-The tests always take the README's screenshots; they land in ``docs/`` only when asked:
+The tests always take the README's screenshots; they land in ``docs/`` only when asked
+(the option is defined in ``tests/conftest.py``):
 
     python -m pytest tests/browser --screenshots docs
 """
@@ -33,15 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_SECONDS = 60
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--screenshots",
-        metavar="DIR",
-        help="save the dashboard's screenshots (training.png, replay.png, manual.png) into DIR, "
-        "e.g. docs; by default they go to a temporary directory",
-    )
 
 
 @pytest.fixture(scope="session")
