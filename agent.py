@@ -1,15 +1,23 @@
-"""The agent's view of the warehouse: what PPO sees and how its output becomes an order.
+"""The agent: how PPO is put in front of the warehouse, the one place that says so.
 
 ``env.py`` stays faithful to the original design (fractions in [0, 1], six features per
-product). PPO learns better with a symmetric action box and a few derived features, so
-this module translates between the two. ``AgentAdapter`` holds that translation;
-``wrap_env`` (training) and ``TrainedAgent`` (evaluation, replay, manual play) both use it,
-so the agent is wrapped identically everywhere. ``load_agent`` loads a saved model as a
-``TrainedAgent``: the way to play a model on the env's own observations.
+product). PPO learns better with a symmetric action box, a few derived features and a
+low-noise training signal, so this module translates between the two:
+
+- ``AgentView`` turns env observations into the agent's features and the agent's actions
+  into env actions, for a batch of warehouses at once;
+- ``training_reward`` is what PPO maximises (``AgentView``'s docstring says what, per scenario);
+- ``AgentVecEnv`` is the training env: every warehouse of a run stepped as one batch
+  (``sim.Warehouses``), seen through ``AgentView``, as an SB3 ``VecEnv``;
+- ``PerProductPolicy`` is the network: one small MLP shared by all products;
+- ``TrainedAgent`` plays a saved model on the env's own observations, and ``load_agent``
+  loads one with the scenario it was trained on.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,114 +25,238 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
+from gymnasium.utils import seeding
+from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 from torch import nn
 
-from env import N_FEATURES, InventoryConfig, InventoryEnv, Observation
-from newsvendor import expected_sales_table, newsvendor_fractions
+from config import InventoryConfig
+from env import Observation
+from episodes import EpisodeResult
+from newsvendor import base_stock_levels, critical_ratio, expected_sales_table, newsvendor_units, units_to_fractions
+from sim import Day, Warehouses
 from utils import ModelLoadError, describe_error, load_run_config, resolve_model_path
 
-AGENT_FEATURES = N_FEATURES + 2  # the env's six, the episode-long mean demand, the day
 LOST_UNIT_COST = 0.1  # the env's -100 points per lost unit, scaled to PPO's preferred ~1
 
 
-class AgentAdapter:
-    """Turns env observations into the agent's and the agent's actions into env actions.
+class AgentView:
+    """The agent's view of a batch of warehouses of one scenario.
 
-    Observation: per product, the env's six features, the mean demand over every day seen
-    so far (the seven history days plus the episode's; a better rate estimate than the
-    7-day average as the episode goes on) and the day as a fraction of the episode.
+    **Features**, per product (one row each, so one network serves every product): the env's
+    own features (``Observation``), the mean demand over every day seen so far (the history
+    days plus the episode's: a better rate estimate than the 7-day average as the episode goes
+    on), the day as a fraction of the episode and, where demand depends on the weekday, the
+    next day's weekday (one-hot).
 
-    Action: one number in [-1, 1] per product, a correction to the newsvendor rule's rate
-    estimate: ``rate = 7-day average demand * exp(rate_range * action)``. The order is the
-    capacity-constrained newsvendor allocation for those rates (``baselines.newsvendor_units``),
-    expressed as fractions that the env's rounding turns back into exactly those units.
-    An action of zero is thus exactly the ``newsvendor`` rule, where PPO starts; what it
-    learns is when and how far to trust other evidence (the episode-long mean, yesterday,
-    the day of the episode) over the 7-day average.
+    **Action**: one number in [-1, 1] per product, a correction to the rule's demand-rate
+    estimate, ``rate = 7-day average * exp(rate_range * action)``. The order is the rule's for
+    those rates: in ``fill`` mode the capacity-constrained newsvendor allocation of the gap
+    (on the inventory position, over the lead time), in ``free`` mode base-stock levels at the
+    scenario's critical ratio. An action of zero is thus exactly the ``newsvendor`` (or
+    ``base-stock``) rule, where PPO starts; what it learns is when and how far to trust other
+    evidence (the episode-long mean, yesterday, the day, the weekday) over the 7-day average.
+
+    **Training signal** (``training_reward``): where demand comes from hidden rates, the
+    *expected* cost of the day's shelf under the true rates of that day (for the original
+    reward, the expected lost sales at 0.1 per unit), which the simulator knows and the agent
+    never sees: the same as the env's reward in expectation, without the day's demand noise.
+    Where demand comes from a file there are no rates: the day's actual lost sales (or cost).
     """
 
     rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the 7-day average
 
-    def __init__(self, config: InventoryConfig):
+    def __init__(self, config: InventoryConfig, batch: int = 1):
         self.config = config
+        self.batch = batch
         n = config.n_products
-        self.observation_space = spaces.Box(-np.inf, np.inf, (n * AGENT_FEATURES,), np.float32)
+        self.env_features = Warehouses(config, 1).n_features
+        self.features = self.env_features + 2 + (7 if config.has_calendar else 0)
+        self.observation_space = spaces.Box(-np.inf, np.inf, (n * self.features,), np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, (n,), np.float32)
-        self._demand_sum = np.zeros(n)
+        self.ratio = critical_ratio(config.holding_cost, config.lost_sale_cost, config.price, config.unit_cost)
+        self._demand_sum = np.zeros((batch, n))
         self._days_seen = 0
         self._day = 0
 
-    def reset(self, obs: np.ndarray) -> np.ndarray:
-        """Start an episode from the env's first observation."""
+    def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
+        """Start an episode from the env's first observations ``(batch, env size)``."""
         self._days_seen = self.config.history_days
         # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
         self._demand_sum = np.rint(Observation.decode(obs, self.config).avg7_demand * self._days_seen)
         self._day = 0
-        return self._features(obs)
+        return self._features(obs, weekday)
 
-    def observe(self, obs: np.ndarray) -> np.ndarray:
-        """The agent's observation after a step; adds yesterday's demand to the running mean."""
-        self._demand_sum += Observation.decode(obs, self.config).yesterday_demand
+    def observe(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
+        """The agent's observations after a step; adds yesterday's demand to the running mean."""
+        self._demand_sum = self._demand_sum + Observation.decode(obs, self.config).yesterday_demand
         self._days_seen += 1
         self._day += 1
-        return self._features(obs)
+        return self._features(obs, weekday)
 
-    def _features(self, obs: np.ndarray) -> np.ndarray:
-        """The env's features of each product followed by the agent's two."""
-        extra = np.empty((self.config.n_products, 2), np.float32)
-        extra[:, 0] = self._demand_sum / (self._days_seen * self.config.max_demand)
-        extra[:, 1] = self._day / self.config.episode_days
-        return np.hstack([obs.reshape(self.config.n_products, N_FEATURES), extra]).reshape(-1)
+    def _features(self, obs: np.ndarray, weekday: np.ndarray | None) -> np.ndarray:
+        cfg = self.config
+        batch, n = len(obs), cfg.n_products
+        rows = np.empty((batch, n, self.features), np.float32)
+        rows[..., : self.env_features] = obs.reshape(batch, n, self.env_features)
+        rows[..., self.env_features] = self._demand_sum / (self._days_seen * cfg.max_demand)
+        rows[..., self.env_features + 1] = self._day / cfg.episode_days
+        if cfg.has_calendar:
+            rows[..., self.env_features + 2 :] = np.eye(7, dtype=np.float32)[np.asarray(weekday)][:, None, :]
+        return rows.reshape(batch, -1)
 
-    def to_env_action(self, action: np.ndarray, obs: np.ndarray) -> np.ndarray:
-        """Fractions for ``InventoryEnv.step`` from the agent's action and the env observation."""
-        observation = Observation.decode(obs, self.config)
-        # the newsvendor rule's own estimate, the 7-day average, corrected
-        rates = observation.avg7_demand * np.exp(self.rate_range * np.clip(action, -1.0, 1.0))
-        gap = int(observation.free_space)
-        return newsvendor_fractions(observation.stock, gap, rates, self.config.max_demand).astype(np.float32)
+    def to_env_actions(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        """Env actions ``(batch, action size)`` from the agent's actions and the env observations."""
+        cfg = self.config
+        observation = Observation.decode(obs, cfg)
+        # the rule's own estimate, the 7-day average, corrected
+        rates = observation.avg7_demand * np.exp(self.rate_range * np.clip(actions, -1.0, 1.0))
+        position = observation.stock + observation.in_transit.sum(axis=-1)
+        days = cfg.max_lead_time  # the order must cover the demand until the next one arrives
+        if cfg.order_mode == "fill":
+            protected = rates if days == 1 else rates * days
+            units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)
+            return units_to_fractions(units).astype(np.float32)
+        levels = base_stock_levels(rates * days, days * cfg.max_demand, self.ratio)
+        return units_as_free_action(np.maximum(levels - position, 0), observation.free_space)
 
 
-class AgentEnv(gym.Wrapper):
-    """Training-time wrapper: the agent's spaces and its training reward.
+def units_as_free_action(units: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """The free-mode env action that orders ``units`` per product ``(batch, n)``: the fractions,
+    then the share of the gap (an order above the gap is cut in proportion by the env)."""
+    total = units.sum(axis=-1)
+    share = np.divide(total, gap, out=np.zeros(total.shape), where=gap > 0)
+    return np.concatenate([units_to_fractions(units), np.minimum(share, 1.0)[..., None]], axis=-1).astype(np.float32)
 
-    The reward is ``-LOST_UNIT_COST`` times the lost sales *expected* from the day's shelf
-    under the true demand rates, which the simulator knows and the agent never sees. In
-    expectation this is the env's stockout penalty (the only reward part that a fractional
-    order can change, besides the allocation bonus, which pays for copying the
-    proportional rule), but without the day's demand noise, which would otherwise drown
-    differences of a few tenths of a unit between good allocations. ``info`` passes through
-    untouched, so metrics and the stream report the env's own points.
+
+def training_reward(config: InventoryConfig, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
+    """What PPO maximises for a day of a batch (see ``AgentView``): ``(batch,)``.
+
+    ``served_rates`` are the true mean demands of the day just served ``(batch, n)``, or None
+    where demand comes from a file.
+    """
+    if served_rates is None:  # no hidden rates: the day as it happened
+        if config.reward_mode == "original":
+            return -LOST_UNIT_COST * day.total_lost
+        return day.reward / cost_scale(config)
+    table = expected_sales_table(served_rates, config.max_demand)  # (batch, n, max_demand + 2)
+    shelf = np.minimum(day.stock + day.sales, config.max_demand + 1)
+    expected_sales = np.take_along_axis(table, shelf[..., None], axis=-1)[..., 0]
+    expected_lost = table[..., -1] - expected_sales
+    if config.reward_mode == "original":
+        return -LOST_UNIT_COST * expected_lost.sum(axis=-1)
+    expected_left = day.stock + day.sales - expected_sales
+    money = config.price * expected_sales - config.holding_cost * expected_left - config.lost_sale_cost * expected_lost
+    money -= day.cost_parts["ordering"] + day.cost_parts["purchase"]
+    return money.sum(axis=-1) / cost_scale(config)
+
+
+def cost_scale(config: InventoryConfig) -> float:
+    """A day's money in PPO's preferred units (about 1): per product, per unit of cost rate."""
+    return config.n_products * max(config.holding_cost + config.lost_sale_cost + config.price, 1.0)
+
+
+class AgentVecEnv(VecEnv):
+    """The training env: ``n_envs`` warehouses stepped as one batch and seen through ``AgentView``.
+
+    Follows SB3's ``VecEnv`` conventions: ``seed(s)`` seeds warehouse k with ``s + k`` at the next
+    reset (as ``make_vec_env`` does), episodes restart by themselves, and the info of an
+    episode's last step holds ``terminal_observation``, ``TimeLimit.truncated``, ``Monitor``'s
+    ``episode`` statistics of the training reward (so ``rollout/ep_rew_mean`` works) and
+    ``inventory_episode``, the ``EpisodeResult`` of the episode in the env's own points. Other
+    steps' infos are empty: training does not pay for per-day info nobody reads. Warehouse k
+    plays exactly the episodes of an ``InventoryEnv`` reset once with seed ``s + k``.
     """
 
-    def __init__(self, env: InventoryEnv):
-        super().__init__(env)
-        self.config = env.unwrapped.config
-        self.adapter = AgentAdapter(self.config)
-        self.observation_space = self.adapter.observation_space
-        self.action_space = self.adapter.action_space
+    def __init__(self, config: InventoryConfig, n_envs: int, seed: int | None = None):
+        self.config = config
+        self.sim = Warehouses(config, n_envs)
+        self.view = AgentView(config, n_envs)
+        self.render_mode = None
+        super().__init__(n_envs, self.view.observation_space, self.view.action_space)
+        self._rngs = [seeding.np_random(None)[0] for _ in range(n_envs)]
+        if seed is not None:
+            self.seed(seed)
+        self._actions: np.ndarray | None = None
         self._env_obs: np.ndarray | None = None
-        self._expected_sales = np.zeros((self.config.n_products, self.config.max_demand + 2))
-        self._expected_demand = 0.0
+        self._days: list[Day] = []
+        self._returns = np.zeros(n_envs)
+        self._started = time.perf_counter()
 
-    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict]:
-        obs, info = self.env.reset(**kwargs)
-        self._env_obs = obs
-        table = expected_sales_table(info["demand_rates"], self.config.max_demand)
-        self._expected_sales = table
-        self._expected_demand = float(table[:, -1].sum())
-        return self.adapter.reset(obs), info
+    # ------------------------------------------------------------------ VecEnv
+    def reset(self) -> np.ndarray:
+        self._rngs = [
+            seeding.np_random(seed)[0] if seed is not None else rng
+            for seed, rng in zip(self._seeds, self._rngs, strict=True)
+        ]
+        self._reset_seeds()
+        self._reset_options()
+        return self._start_episodes()
 
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        obs, _, terminated, truncated, info = self.env.step(self.adapter.to_env_action(action, self._env_obs))
-        self._env_obs = obs
-        shelf = np.minimum(info["stock"] + info["sales"], self.config.max_demand + 1)
-        expected_sales = self._expected_sales[np.arange(self.config.n_products), shelf].sum()
-        reward = -LOST_UNIT_COST * (self._expected_demand - expected_sales)
-        return self.adapter.observe(obs), reward, terminated, truncated, info
+    def _start_episodes(self) -> np.ndarray:
+        self.sim.reset(self._rngs)
+        self._days = []
+        self._returns = np.zeros(self.num_envs)
+        self._env_obs = self.sim.observe()
+        return self.view.start(self._env_obs, self._weekday())
+
+    def _weekday(self) -> np.ndarray | None:
+        return self.sim.weekday() if self.config.has_calendar else None
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = actions
+
+    def step_wait(self) -> VecEnvStepReturn:
+        served = self.sim.rates_ahead(1)
+        day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs))
+        rewards = training_reward(self.config, day, None if served is None else served[:, 0])
+        self._returns += rewards
+        self._days.append(day)
+        self._env_obs = self.sim.observe()
+        obs = self.view.observe(self._env_obs, self._weekday())
+        if day.day < self.config.episode_days:
+            return obs, rewards.astype(np.float32), np.zeros(self.num_envs, bool), [{} for _ in range(self.num_envs)]
+        infos = self._episode_infos(obs)
+        return self._start_episodes(), rewards.astype(np.float32), np.ones(self.num_envs, bool), infos
+
+    def _episode_infos(self, terminal_obs: np.ndarray) -> list[dict]:
+        """The infos of an episode's last step, one per warehouse (see the class docstring)."""
+        results = EpisodeResult.from_sim(self.config, self.sim, self._days, policy="ppo")
+        elapsed = round(time.perf_counter() - self._started, 6)
+        return [
+            {
+                "terminal_observation": terminal_obs[index],
+                "TimeLimit.truncated": True,
+                "episode": {"r": float(self._returns[index]), "l": len(self._days), "t": elapsed},
+                "inventory_episode": result,
+            }
+            for index, result in enumerate(results)
+        ]
+
+    def close(self) -> None:
+        """Nothing to release: the warehouses are arrays in this process."""
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        """Attributes are the batch's, the same for every warehouse (``config``, ``render_mode``)."""
+        return [getattr(self, attr_name) for _ in self._get_indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        setattr(self, attr_name, value)
+
+    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any) -> list:
+        return [getattr(self, method_name)(*method_args, **kwargs) for _ in self._get_indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
+        """As if each warehouse were wrapped in ``Monitor``: its episode statistics are reported."""
+        return [wrapper_class is Monitor for _ in self._get_indices(indices)]
+
+    def get_images(self) -> Sequence[np.ndarray | None]:
+        return [None] * self.num_envs
 
 
+# ---------------------------------------------------------------------------- the network
 class PerProductNetwork(nn.Module):
     """SB3 ``mlp_extractor``: one small MLP shared by every product for the policy, so each
     product's correction comes from its own feature row; an MLP over all rows for the value."""
@@ -173,10 +305,9 @@ class PerProductPolicy(ActorCriticPolicy):
     def predict(self, observation: Any, *args: Any, **kwargs: Any) -> tuple[np.ndarray, Any]:
         expected = self.observation_space.shape[-1]
         found = np.shape(observation)[-1] if np.ndim(observation) else None
-        n_products = self.action_space.shape[0]
-        if found == n_products * N_FEATURES and found != expected:
+        if found != expected:
             raise ValueError(
-                f"this model sees the agent's {expected} features, not the env's {found}-number observation: "
+                f"this model sees the agent's {expected} features, not a {found}-number observation (the env's?): "
                 "play it on the env with agent.load_agent(path), whose act(obs, info) takes env observations"
             )
         return super().predict(observation, *args, **kwargs)
@@ -192,40 +323,42 @@ class PerProductPolicy(ActorCriticPolicy):
         self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
 
 
-def wrap_env(env: InventoryEnv) -> AgentEnv:
-    """The one way to put the agent in front of an ``InventoryEnv`` for training."""
-    return AgentEnv(env)
-
-
+# ---------------------------------------------------------------------------- playing a model
 class TrainedAgent:
     """A trained model (anything with SB3's ``predict``) as a policy on the raw env.
 
     Same interface as the baselines: ``reset(obs, info)`` then ``act(obs, info)`` each day,
-    returning fractions for ``InventoryEnv.step``. Plays deterministically.
+    returning the env's action. Plays deterministically.
     """
 
     name = "ppo"
 
     def __init__(self, model: Any, config: InventoryConfig):
         self.model = model
-        self.adapter = AgentAdapter(config)
+        self.config = config
+        self.view = AgentView(config)
         self._agent_obs: np.ndarray | None = None
         self._first_day = True
 
     def reset(self, obs: np.ndarray, info: dict) -> None:
-        self._agent_obs = self.adapter.reset(obs)
+        self._agent_obs = self.view.start(obs[None], _weekday(info))
         self._first_day = True
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
         if not self._first_day:  # on day 1 the reset observation is the current one
-            self._agent_obs = self.adapter.observe(obs)
+            self._agent_obs = self.view.observe(obs[None], _weekday(info))
         self._first_day = False
         action, _ = self.model.predict(self._agent_obs, deterministic=True)
-        return self.adapter.to_env_action(action, obs)
+        return self.view.to_env_actions(action, obs[None])[0]
 
 
-def load_agent(model_path: str | Path) -> tuple[TrainedAgent, InventoryConfig]:
-    """Load a trained PPO model as a policy on the raw env, with the env config it was trained on.
+def _weekday(info: dict) -> np.ndarray | None:
+    return np.array([info["weekday"]]) if "weekday" in info else None
+
+
+def load_agent(model_path: str | Path, config: InventoryConfig | None = None) -> tuple[TrainedAgent, InventoryConfig]:
+    """Load a trained PPO model as a policy on the raw env, with the env config it was trained on
+    (or ``config``, to play it in another scenario with the same spaces).
 
     ``ModelLoadError`` (a one-line message) when the file, its run config or the model's
     spaces do not fit.
@@ -233,16 +366,16 @@ def load_agent(model_path: str | Path) -> tuple[TrainedAgent, InventoryConfig]:
     from stable_baselines3 import PPO  # deferred: importing SB3 costs a second or two
 
     path = resolve_model_path(model_path)
-    config = InventoryConfig.from_dict(load_run_config(path)["env_config"])
+    trained_on = InventoryConfig.from_dict(load_run_config(path)["env_config"])
+    config = config or trained_on
     try:
         model = PPO.load(path, device="cpu")
     except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
         raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
     agent = TrainedAgent(model, config)
-    expected = (agent.adapter.observation_space.shape, agent.adapter.action_space.shape)
+    expected = (agent.view.observation_space.shape, agent.view.action_space.shape)
     found = (model.observation_space.shape, model.action_space.shape)
     if found != expected:
-        raise ModelLoadError(
-            f"{path} expects observations/actions of shape {found}, the env in its run config gives {expected}"
-        )
+        where = "the env in its run config" if config is trained_on else "the scenario asked for"
+        raise ModelLoadError(f"{path} expects observations/actions of shape {found}, {where} gives {expected}")
     return agent, config

@@ -44,20 +44,25 @@ class Policy(Protocol):
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray: ...
 
 
+def as_env_action(fractions: np.ndarray, config: InventoryConfig) -> np.ndarray:
+    """The env's action for a split of the gap: in free mode, ordering the whole gap."""
+    return np.append(fractions, 1.0) if config.order_mode == "free" else fractions
+
+
 class RandomPolicy:
     """Uniform random fractions from its own generator, reproducible by seed."""
 
     name = "random"
 
     def __init__(self, config: InventoryConfig, seed: int = 0):
-        self.n_products = config.n_products
+        self.config = config
         self.rng = np.random.default_rng(seed)
 
     def reset(self, obs: np.ndarray, info: dict) -> None:
         """Nothing to remember between days."""
 
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
-        return self.rng.random(self.n_products)
+        return as_env_action(self.rng.random(self.config.n_products), self.config)
 
 
 class UniformPolicy:
@@ -66,7 +71,7 @@ class UniformPolicy:
     name = "uniform"
 
     def __init__(self, config: InventoryConfig):
-        self.fractions = np.ones(config.n_products)
+        self.fractions = as_env_action(np.ones(config.n_products), config)
 
     def reset(self, obs: np.ndarray, info: dict) -> None:
         """Nothing to remember between days."""
@@ -93,7 +98,7 @@ class ProportionalPolicy:
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
         avg7 = Observation.decode(obs, self.config).avg7_demand
         top = avg7.max()
-        return avg7 / top if top > 0 else np.ones(self.config.n_products)
+        return as_env_action(avg7 / top if top > 0 else np.ones(self.config.n_products), self.config)
 
 
 class NewsvendorPolicy:
@@ -114,7 +119,8 @@ class NewsvendorPolicy:
     def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
         observation = Observation.decode(obs, self.config)
         rates = self.rates(observation, info)
-        return newsvendor_fractions(observation.stock, int(observation.free_space), rates, self.config.max_demand)
+        fractions = newsvendor_fractions(observation.stock, int(observation.free_space), rates, self.config.max_demand)
+        return as_env_action(fractions, self.config)
 
 
 class OraclePolicy(NewsvendorPolicy):

@@ -8,7 +8,9 @@ the benchmarks and the dashboard all measure episodes here, so they agree.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,9 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from baselines import Policy
-from env import REWARD_COMPONENTS, InventoryConfig, InventoryEnv
+from env import InventoryConfig, InventoryEnv
+from sim import Day, Warehouses
 
-METRICS = ("fill_rate", "stockouts_per_day", "utilization", "order_accuracy", "allocation_quality", "mean_reward")
+METRICS = (
+    "fill_rate",
+    "stockouts_per_day",
+    "utilization",
+    "order_accuracy",
+    "allocation_quality",
+    "mean_reward",
+    "cost_per_day",
+    "profit_per_day",
+)
 TRAJECTORY = ("stock", "demand", "orders", "sales", "lost_sales")  # per-day, per-product info arrays
 DAILY_METRICS = ("fill_rate", "stockouts", "utilization", "order_accuracy", "allocation_quality")
 
@@ -28,56 +40,157 @@ class EpisodeResult:
     """One policy's play of one episode, day by day.
 
     Per-product arrays have shape ``(days, n_products)``: ``stock`` is the end-of-day
-    stock (the warehouse starts empty), ``orders`` the units delivered before the day's
-    demand. ``reward_components`` and ``daily`` (the env's per-day metrics, named as in
-    ``DAILY_METRICS``) hold one value per day.
+    stock, ``orders`` the units delivered onto the shelf before the day's demand, ``ordered``
+    the units placed, ``in_transit`` the units still in transit at the end of the day.
+    ``gap``, ``utilization`` (stock after delivery / capacity), ``allocation_quality`` and each
+    of ``reward_components`` hold one value per day; ``cost_parts`` (per product) and
+    ``revenue`` only where the scenario counts money. Everything else is derived here, once.
     """
 
     policy: str
     seed: int
-    demand_rates: np.ndarray
+    demand_rates: np.ndarray | None  # the hidden rates per product (None for file demand)
     stock: np.ndarray
     demand: np.ndarray
     orders: np.ndarray
+    ordered: np.ndarray
     sales: np.ndarray
     lost_sales: np.ndarray
+    in_transit: np.ndarray
+    gap: np.ndarray
+    utilization: np.ndarray
+    allocation_quality: np.ndarray
     reward_components: dict[str, np.ndarray]
-    daily: dict[str, np.ndarray]
+    cost_parts: dict[str, np.ndarray]
+    revenue: np.ndarray | None
 
     @classmethod
     def from_days(cls, policy: str, seed: int, days: Sequence[dict]) -> EpisodeResult:
-        """Collect an episode from the env's per-day ``info`` dicts (training uses this too)."""
+        """Collect an episode from the env's per-day ``info`` dicts."""
+
+        def stacked(key: str, dtype: type | None = None) -> np.ndarray:
+            return np.array([day[key] for day in days], dtype=dtype)
+
+        first = days[0]
+        n = len(first["stock"])
         return cls(
             policy=policy,
             seed=seed,
-            demand_rates=days[0]["demand_rates"],
-            **{key: np.array([day[key] for day in days]) for key in TRAJECTORY},
+            demand_rates=first["demand_rates"],
+            **{key: stacked(key) for key in (*TRAJECTORY, "ordered")},
+            in_transit=np.array([day["in_transit"].sum(axis=1) for day in days])
+            if "in_transit" in first
+            else np.zeros((len(days), n), np.int64),
+            gap=stacked("gap"),
+            utilization=stacked("utilization", np.float64),
+            allocation_quality=stacked("allocation_quality", np.float64),
             reward_components={
-                name: np.array([day["reward_components"][name] for day in days]) for name in REWARD_COMPONENTS
+                name: np.array([day["reward_components"][name] for day in days]) for name in first["reward_components"]
             },
-            daily={key: np.array([day[key] for day in days], dtype=np.float64) for key in DAILY_METRICS},
+            cost_parts={
+                part: np.array([day["cost_parts"][part] for day in days]) for part in first.get("cost_parts", {})
+            },
+            revenue=stacked("revenue") if "revenue" in first else None,
         )
+
+    @classmethod
+    def from_sim(
+        cls, config: InventoryConfig, sim: Warehouses, days: Sequence[Day], policy: str, seeds: Sequence[int] = ()
+    ) -> list[EpisodeResult]:
+        """One result per warehouse of a batch, from the ``Day`` records of its episode
+        (``seeds``: the warehouses' reset seeds, -1 where not given)."""
+
+        def stacked(values: Sequence[np.ndarray]) -> np.ndarray:
+            return np.stack(values, axis=1)  # (batch, days, ...)
+
+        def field(name: str) -> np.ndarray:
+            return stacked([getattr(day, name) for day in days])
+
+        if days[0].in_transit is None:
+            in_transit = np.zeros(field("stock").shape, np.int64)
+        else:
+            in_transit = stacked([day.in_transit.sum(axis=-1) for day in days])
+        columns = {
+            "stock": field("stock"),
+            "demand": field("demand"),
+            "orders": field("received"),
+            "ordered": field("ordered"),
+            "sales": field("sales"),
+            "lost_sales": field("lost_sales"),
+            "in_transit": in_transit,
+            "gap": field("gap"),
+            "utilization": field("on_shelf") / config.capacity,
+            "allocation_quality": field("correlation"),
+        }
+        components = {
+            name: stacked([day.reward_components[name] for day in days]) for name in days[0].reward_components
+        }
+        parts = {part: stacked([day.cost_parts[part] for day in days]) for part in days[0].cost_parts}
+        revenue = field("revenue") if days[0].revenue is not None else None
+        return [
+            cls(
+                policy=policy,
+                seed=seeds[index] if seeds else -1,
+                demand_rates=None if sim.base_rates is None else sim.base_rates[index],
+                **{name: values[index] for name, values in columns.items()},
+                reward_components={name: values[index] for name, values in components.items()},
+                cost_parts={name: values[index] for name, values in parts.items()},
+                revenue=None if revenue is None else revenue[index],
+            )
+            for index in range(sim.batch)
+        ]
 
     @property
     def rewards(self) -> np.ndarray:
-        """The env's reward per day (the sum of its components), in points."""
-        return sum(self.reward_components.values())
+        """The env's reward per day (the sum of its components, left to right), in points or money."""
+        return functools.reduce(operator.add, self.reward_components.values())
+
+    @functools.cached_property
+    def daily(self) -> dict[str, np.ndarray]:
+        """The env's per-day metrics (named as in ``DAILY_METRICS``), as its ``info`` reports them."""
+        total_demand = self.demand.sum(axis=1)
+        total_lost = self.lost_sales.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fill = np.where(total_demand > 0, 1.0 - total_lost / total_demand, 1.0)
+        error = np.abs(self.ordered.sum(axis=1) - self.gap)
+        return {
+            "fill_rate": fill,
+            "stockouts": np.count_nonzero(self.lost_sales, axis=1).astype(np.float64),
+            "utilization": self.utilization,
+            "order_accuracy": np.maximum(0.0, 1.0 - error / np.maximum(self.gap, 1)),
+            "allocation_quality": self.allocation_quality,
+        }
+
+    @property
+    def costs(self) -> np.ndarray:
+        """The day's cost (every cost part, every product), 0 where the scenario counts no money."""
+        if not self.cost_parts:
+            return np.zeros(len(self.demand))
+        return sum(part.sum(axis=1) for part in self.cost_parts.values())
+
+    @property
+    def profits(self) -> np.ndarray:
+        """The day's revenue minus its cost, 0 where the scenario counts no money."""
+        return (self.revenue.sum(axis=1) if self.revenue is not None else 0.0) - self.costs
 
     def metrics(self) -> dict[str, float]:
         """The episode's value of each of ``METRICS``.
 
         Fill rate is total sales over total demand for the whole episode (1.0 without
         demand); the other rates are means over days; ``mean_reward`` is the episode's
-        total reward, which ``evaluate`` averages over episodes.
+        total reward, which ``evaluate`` averages over episodes; cost and profit are per day.
         """
         total_demand = int(self.demand.sum())
+        daily = self.daily
         return {
             "fill_rate": int(self.sales.sum()) / total_demand if total_demand else 1.0,
-            "stockouts_per_day": float(self.daily["stockouts"].mean()),
-            "utilization": float(self.daily["utilization"].mean()),
-            "order_accuracy": float(self.daily["order_accuracy"].mean()),
-            "allocation_quality": float(self.daily["allocation_quality"].mean()),
+            "stockouts_per_day": float(daily["stockouts"].mean()),
+            "utilization": float(daily["utilization"].mean()),
+            "order_accuracy": float(daily["order_accuracy"].mean()),
+            "allocation_quality": float(daily["allocation_quality"].mean()),
             "mean_reward": float(self.rewards.sum()),
+            "cost_per_day": float(self.costs.mean()),
+            "profit_per_day": float(self.profits.mean()),
         }
 
 

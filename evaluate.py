@@ -25,9 +25,9 @@ import numpy as np
 
 from agent import load_agent
 from baselines import BASELINES, Policy, make_baseline
-from env import InventoryConfig
+from config import DEFAULT_SCENARIO, InventoryConfig, add_scenario_arguments, load_scenario, scenario_or_exit
 from episodes import METRICS, EpisodeResult, confidence_interval, play_policies
-from utils import ModelLoadError, atomic_writer, write_json_atomic
+from utils import ModelLoadError, atomic_writer, load_run_config, resolve_model_path, write_json_atomic
 
 DEFAULT_MODEL = Path("logs/real_inventory_model.zip")
 POLICY_NAMES = ("ppo", *BASELINES)
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"comma-separated, from {','.join(POLICY_NAMES)} (default: all of them; ppo when the model exists)",
     )
+    add_scenario_arguments(parser, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the report as JSON to this file")
     parser.add_argument("--plot", type=Path, default=None, help="save a figure (png, pdf, svg, ...) to this file")
     return parser
@@ -199,18 +200,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         names = parse_policies(parser, args.policies)
 
+    scenario = (
+        None
+        if args.scenario is None and not args.overrides
+        else scenario_or_exit(parser, args.scenario or DEFAULT_SCENARIO, args.overrides)
+    )
     agent = None
-    config = InventoryConfig()
+    config = scenario.config if scenario is not None else load_scenario(DEFAULT_SCENARIO).config
     if "ppo" in names or args.model is not None:
         try:
-            agent, config = load_agent(model_path)
+            agent, config = load_agent(model_path, None if scenario is None else scenario.config)
         except ModelLoadError as error:
             parser.error(str(error))
+    config = config.with_demand_part("holdout")  # where days are held out, judge on them only
+    if not config.rates_known and "oracle" in names:
+        print("oracle: not evaluated, demand comes from a file (there are no hidden rates to know)")
+        names.remove("oracle")
     policies = [agent if name == "ppo" else make_baseline(name, config, args.seed) for name in names]
 
     results = play_policies(policies, config, args.episodes, args.seed)
     report = summarize(results, args.seed)
-    source = f"the config saved with {model_path}" if agent is not None else "the default config"
+    if scenario is not None:
+        source = f"scenario {scenario.name}" + "".join(f" --set {text}" for text in scenario.overrides)
+    elif agent is not None:
+        saved = load_run_config(resolve_model_path(model_path)).get("scenario", {}).get("name", DEFAULT_SCENARIO)
+        source = f"scenario {saved}, as saved with {model_path}"
+    else:
+        source = "the default scenario"
+    report["scenario"] = source
     print(f"{args.episodes} episodes (seeds {args.seed}..{args.seed + args.episodes - 1}) on {source}")
     print(format_table(report))
     if args.json is not None:

@@ -1,9 +1,11 @@
 """The newsvendor maths shared by the rules (``baselines.py``) and the agent (``agent.py``).
 
-Daily demand is ``D = min(Poisson(rate), max_demand)``. Every quantity here follows from
-its survival function ``P(D > level)``: the capacity-constrained newsvendor allocation adds
-units where the next one is most likely to sell, and the expected sales of a shelf are
-the sum of those chances.
+Daily demand is ``D = min(Poisson(rate), max_demand)``; over a protection period of ``days``
+days it is taken as ``min(Poisson(days * rate), days * max_demand)``. Every quantity here
+follows from the survival function ``P(D > level)``: the capacity-constrained newsvendor
+allocation adds units where the next one is most likely to sell, a base-stock level is a
+quantile, and the expected sales of a shelf are the sum of those chances. Every function
+takes a leading batch shape (one warehouse, or many at once).
 """
 
 from __future__ import annotations
@@ -16,41 +18,52 @@ import numpy as np
 def demand_survival(rates: np.ndarray, max_demand: int, n_levels: int) -> np.ndarray:
     """``P(min(Poisson(rate), max_demand) > level)`` for each rate and level 0..n_levels-1.
 
-    Shape ``(n_levels, len(rates))``. The Poisson probabilities are computed in log space
-    (so large rates neither overflow nor underflow) and summed; levels at or above
-    ``max_demand`` can never sell, so their probability is 0.
+    ``rates`` has shape ``(..., n)``; the result ``(..., n_levels, n)``. The Poisson
+    probabilities are computed in log space (so large rates neither overflow nor underflow)
+    and summed; levels at or above ``max_demand`` can never sell, so their probability is 0.
     """
+    rates = np.asarray(rates, np.float64)
     counts = np.arange(max_demand)
     log_factorials = np.array([math.lgamma(k + 1) for k in counts])
-    safe_rates = np.maximum(np.asarray(rates, np.float64), 1e-300)  # rate 0: all mass at 0
+    safe_rates = np.maximum(rates, 1e-300)[..., None, :]  # rate 0: all mass at 0
     log_pmf = counts[:, None] * np.log(safe_rates) - safe_rates - log_factorials[:, None]
-    survival = np.zeros((max(n_levels, max_demand), len(safe_rates)))
-    survival[:max_demand] = np.maximum(1.0 - np.cumsum(np.exp(log_pmf), axis=0), 0.0)
-    return survival[:n_levels]
+    survival = np.zeros((*rates.shape[:-1], max(n_levels, max_demand), rates.shape[-1]))
+    survival[..., :max_demand, :] = np.maximum(1.0 - np.cumsum(np.exp(log_pmf), axis=-2), 0.0)
+    return survival[..., :n_levels, :]
 
 
 def expected_sales_table(rates: np.ndarray, max_demand: int) -> np.ndarray:
-    """``E[min(level, D)]`` for ``level = 0 .. max_demand + 1`` per product (rows): the sum
-    of ``P(D > k)`` for ``k < level``. The last column is the expected demand."""
-    survival = demand_survival(rates, max_demand, max_demand + 1).T
-    return np.hstack([np.zeros((len(rates), 1)), np.cumsum(survival, axis=1)])
+    """``E[min(level, D)]`` for ``level = 0 .. max_demand + 1`` per product, shape
+    ``(..., n, max_demand + 2)``: the sum of ``P(D > k)`` for ``k < level``. The last column
+    is the expected demand."""
+    survival = np.swapaxes(demand_survival(rates, max_demand, max_demand + 1), -1, -2)
+    zeros = np.zeros((*survival.shape[:-1], 1))
+    return np.concatenate([zeros, np.cumsum(survival, axis=-1)], axis=-1)
 
 
-def newsvendor_units(stock: np.ndarray, gap: int, rates: np.ndarray, max_demand: int) -> np.ndarray:
+def newsvendor_units(stock: np.ndarray, gap: np.ndarray | int, rates: np.ndarray, max_demand: int) -> np.ndarray:
     """Split ``gap`` units over products by the capacity-constrained newsvendor rule.
 
     Unit by unit, the next unit goes to the product with the largest chance of selling it,
     ``P(D > current level)``. As that chance falls with the level, this greedy order is the
     same as taking the ``gap`` most likely (product, level) slots above the current stock,
     which one sort does at once. Ties go to the lower level, then the lower product index,
-    so units that cannot sell (levels >= max_demand) are spread evenly.
+    so units that cannot sell (levels >= max_demand) are spread evenly. ``stock`` and
+    ``rates`` have shape ``(..., n)``, ``gap`` the leading shape.
     """
-    n_levels = int(stock.max()) + gap
-    survival = demand_survival(rates, max_demand, n_levels)
-    survival[np.arange(n_levels)[:, None] < stock[None, :]] = -1.0  # already on the shelf
+    stock = np.asarray(stock, np.int64)
+    batch_shape, n = stock.shape[:-1], stock.shape[-1]
+    gaps = np.broadcast_to(np.asarray(gap, np.int64), batch_shape).reshape(-1)
+    stock = stock.reshape(-1, n)
+    n_levels = int(stock.max(initial=0)) + int(gaps.max(initial=0))
+    survival = demand_survival(np.asarray(rates).reshape(-1, n), max_demand, n_levels)
+    survival[np.arange(n_levels)[None, :, None] < stock[:, None, :]] = -1.0  # already on the shelf
     # Level-major layout + stable sort = ties broken by level, then product.
-    chosen = np.argsort(-survival.ravel(), kind="stable")[:gap]
-    return np.bincount(chosen % len(stock), minlength=len(stock))
+    ranked = np.argsort(-survival.reshape(len(stock), -1), axis=1, kind="stable")
+    chosen = np.arange(ranked.shape[1]) < gaps[:, None]
+    rows = np.broadcast_to(np.arange(len(stock))[:, None], ranked.shape)
+    flat = rows[chosen] * n + ranked[chosen] % n
+    return np.bincount(flat, minlength=len(stock) * n).reshape(*batch_shape, n)
 
 
 def units_to_fractions(units: np.ndarray) -> np.ndarray:
@@ -58,13 +71,31 @@ def units_to_fractions(units: np.ndarray) -> np.ndarray:
 
     Scaling by the largest entry keeps every fraction in [0, 1]; the env's largest-remainder
     split of ``units.sum()`` then reproduces each count (up to float rounding far below one
-    unit). No units -> all zeros.
+    unit). No units -> all zeros. ``units`` has shape ``(..., n)``.
     """
-    top = units.max()
-    return units / top if top > 0 else np.zeros(units.shape)
+    units = np.asarray(units)
+    top = units.max(axis=-1, keepdims=True)
+    return np.divide(units, top, out=np.zeros(units.shape), where=top > 0)
 
 
-def newsvendor_fractions(stock: np.ndarray, gap: int, rates: np.ndarray, max_demand: int) -> np.ndarray:
+def newsvendor_fractions(stock: np.ndarray, gap: np.ndarray | int, rates: np.ndarray, max_demand: int) -> np.ndarray:
     """Fractions for ``env.step`` that place the newsvendor allocation of ``gap`` units for
     ``rates`` on top of ``stock``."""
     return units_to_fractions(newsvendor_units(stock, gap, rates, max_demand))
+
+
+def critical_ratio(holding_cost: float, lost_sale_cost: float, price: float = 0.0, unit_cost: float = 0.0) -> float:
+    """The newsvendor's critical ratio ``underage / (underage + overage)``: a unit short costs the
+    lost-sale cost plus the margin, a unit left over costs a day's holding. 1.0 (stock as much as
+    fits) where nothing is at stake, as in the original warehouse."""
+    underage = lost_sale_cost + max(price - unit_cost, 0.0)
+    if underage + holding_cost <= 0:
+        return 1.0
+    return underage / (underage + holding_cost)
+
+
+def base_stock_levels(rates: np.ndarray, max_demand: int, ratio: float) -> np.ndarray:
+    """The order-up-to level of each product: the smallest ``S`` with ``P(D <= S) >= ratio`` for
+    ``D = min(Poisson(rate), max_demand)`` (``max_demand`` itself when ``ratio`` is 1)."""
+    survival = demand_survival(rates, max_demand, max_demand + 1)
+    return (survival > 1.0 - ratio + 1e-12).sum(axis=-2)

@@ -34,12 +34,20 @@ import stable_baselines3
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback, ProgressBarCallback
-from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnv
 from tqdm import TqdmExperimentalWarning
 
-from agent import PerProductPolicy, wrap_env
-from env import InventoryConfig, InventoryEnv
+from agent import AgentVecEnv, PerProductPolicy
+from config import (
+    DEFAULT_SCENARIO,
+    SCENARIO_HELP,
+    SET_HELP,
+    InventoryConfig,
+    ListScenarios,
+    ScenarioError,
+    load_scenario,
+    scenario_or_exit,
+)
 from episodes import EpisodeResult
 from utils import (
     CHECKPOINT_DIR,
@@ -137,27 +145,32 @@ class Args:
     preset: str | None = option(
         None, ", ".join(f"{name}: {steps:,} steps" for name, steps in PRESETS.items()), choices=sorted(PRESETS)
     )
+    scenario: str = option(DEFAULT_SCENARIO, SCENARIO_HELP, metavar="NAME|PATH")
+    overrides: tuple[str, ...] = option((), SET_HELP, flag="--set", action="append", metavar="KEY=VALUE")
 
     def __post_init__(self) -> None:
         if self.total_timesteps is None and self.preset is not None:
             self.total_timesteps = PRESETS[self.preset]
+        self.overrides = tuple(self.overrides or ())
 
     def to_argv(self) -> list[str]:
         """The ``train.py`` arguments that reproduce this run."""
         argv = []
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value is None or value is False:
-                continue
-            argv.append(flag_of(field))
-            if value is not True:
-                argv.append(str(value))
+            if value is True:
+                argv.append(flag_of(field))
+            elif isinstance(value, tuple):
+                for item in value:
+                    argv += [flag_of(field), item]
+            elif value is not None and value is not False:
+                argv += [flag_of(field), str(value)]
         return argv
 
 
 def flag_of(field: dataclasses.Field) -> str:
-    """The command-line flag of an ``Args`` field: ``log_dir`` -> ``--log-dir``."""
-    return "--" + field.name.replace("_", "-")
+    """The command-line flag of an ``Args`` field: ``log_dir`` -> ``--log-dir`` (or its ``flag``)."""
+    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,13 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
         "dashboard's live stream go to --log-dir.",
     )
     for field in dataclasses.fields(Args):
-        settings = dict(field.metadata)
+        settings = {key: value for key, value in field.metadata.items() if key != "flag"}
         if field.default is False:
             parser.add_argument(flag_of(field), action="store_true", help=settings["help"])
             continue
-        if field.default is not None:
+        if field.default not in (None, ()):
             settings["help"] += f" (default: {field.default})"
-        parser.add_argument(flag_of(field), default=field.default, **settings)
+        default = None if field.default == () else field.default  # argparse appends to a copy of it
+        parser.add_argument(flag_of(field), dest=field.name, default=default, **settings)
+    parser.add_argument("--list-scenarios", action=ListScenarios, help="list the shipped scenarios and exit")
     return parser
 
 
@@ -188,6 +203,10 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -
             resolve_model_path(namespace.resume)
         except ModelLoadError as error:
             parser.error(f"argument --resume: {error}")
+        if namespace.scenario != DEFAULT_SCENARIO or namespace.overrides:
+            parser.error("argument --resume: a resumed run keeps its scenario; drop --scenario and --set")
+    else:
+        scenario_or_exit(parser, namespace.scenario, namespace.overrides)
     return Args(**vars(namespace))
 
 
@@ -209,11 +228,10 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 # ---------------------------------------------------------------------------- environment
-def summarize_episode(days: list[dict]) -> dict:
-    """An episode's figures (``utils.EPISODE_FIGURES``, in points, not scaled rewards) and its
-    trajectory from the env's per-day ``info``, measured by ``episodes.EpisodeResult`` so the
-    stream and evaluations agree."""
-    result = EpisodeResult.from_days("ppo", -1, days)  # -1: training episodes are not reset with a seed
+def summarize_episode(result: EpisodeResult) -> dict:
+    """An episode's figures (``utils.EPISODE_FIGURES``, in the env's points, not the training
+    reward) and its trajectory, measured by ``episodes.EpisodeResult`` so the stream and
+    evaluations agree."""
     metrics = result.metrics()
     return {
         **metrics,
@@ -224,40 +242,10 @@ def summarize_episode(days: list[dict]) -> dict:
     }
 
 
-class EpisodeSummary(gym.Wrapper):
-    """Adds ``info["inventory_episode"]`` (see ``summarize_episode``) on an episode's last step.
-
-    The inventory counterpart of SB3's ``Monitor`` and its ``info["episode"]``: callbacks read
-    one summary per episode instead of each accumulating every step.
-    """
-
-    def __init__(self, env: gym.Env):
-        super().__init__(env)
-        self._days: list[dict] = []
-
-    def reset(self, **kwargs: Any) -> tuple[Any, dict]:
-        self._days = []
-        return self.env.reset(**kwargs)
-
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        self._days.append(info)
-        if terminated or truncated:
-            info["inventory_episode"] = summarize_episode(self._days)
-        return obs, reward, terminated, truncated, info
-
-
-def agent_env(config: InventoryConfig) -> gym.Env:
-    """One env as PPO sees it."""
-    return wrap_env(InventoryEnv(config))
-
-
-def make_training_env(
-    config: InventoryConfig, n_envs: int, seed: int, wrapper_class: type[gym.Wrapper] | None = EpisodeSummary
-) -> VecEnv:
-    """``n_envs`` agent envs in a DummyVecEnv, each in SB3's ``Monitor`` (it records the reward
-    PPO optimises) and ``wrapper_class`` (the episode summaries the callbacks need)."""
-    return make_vec_env(agent_env, n_envs, seed=seed, env_kwargs={"config": config}, wrapper_class=wrapper_class)
+def make_training_env(config: InventoryConfig, n_envs: int, seed: int) -> AgentVecEnv:
+    """``n_envs`` warehouses stepped as one batch, as PPO sees them (``agent.AgentVecEnv``);
+    warehouse k is seeded with ``seed + k``."""
+    return AgentVecEnv(config, n_envs, seed)
 
 
 def build_model(env: VecEnv, seed: int, tensorboard_log: str | None = None) -> PPO:
@@ -296,7 +284,10 @@ class EpisodeCallback(BaseCallback):
         if dones.any():
             infos = self.locals["infos"]
             for env_index in np.flatnonzero(dones):
-                self._on_episode(self.next_episode, int(env_index), infos[env_index]["inventory_episode"])
+                info = infos[env_index]
+                if "inventory_summary" not in info:  # measured once, shared by every callback
+                    info["inventory_summary"] = summarize_episode(info["inventory_episode"])
+                self._on_episode(self.next_episode, int(env_index), info["inventory_summary"])
                 self.next_episode += 1
         return True
 
@@ -420,6 +411,7 @@ class RunSetup(NamedTuple):
     """What a run starts from: a new model, or a saved one with its run's identity."""
 
     config: InventoryConfig
+    scenario: dict  # Scenario.to_dict() of the run's scenario
     run_id: str
     hyperparams: dict
     env: VecEnv
@@ -428,12 +420,17 @@ class RunSetup(NamedTuple):
 
 
 def new_run(args: Args, tensorboard_log: str) -> RunSetup:
-    """A fresh PPO with ``PPO_HYPERPARAMS`` on the default scenario."""
-    config = InventoryConfig()
+    """A fresh PPO with ``PPO_HYPERPARAMS`` on the scenario of ``args`` (on the training part of
+    its demand file, where days are held out for evaluation)."""
+    try:
+        scenario = load_scenario(args.scenario, args.overrides)
+    except ScenarioError as error:
+        raise BadArgument("--scenario", str(error)) from error
+    config = scenario.config.with_demand_part("train")
     env = make_training_env(config, args.n_envs, args.seed)
     model = build_model(env, args.seed, tensorboard_log)
     budget = args.total_timesteps or PRESETS["quick"]
-    return RunSetup(config, new_run_id(), jsonable(PPO_HYPERPARAMS), env, model, budget)
+    return RunSetup(config, scenario.to_dict(), new_run_id(), jsonable(PPO_HYPERPARAMS), env, model, budget)
 
 
 def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
@@ -446,6 +443,7 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
         path = resolve_model_path(args.resume)
         previous = load_run_config(path)
         config = InventoryConfig.from_dict(previous["env_config"])
+        scenario = dict(previous.get("scenario", {"name": DEFAULT_SCENARIO}))
         run_id, hyperparams = str(previous["run_id"]), dict(previous["hyperparams"])
         env = make_training_env(config, args.n_envs, args.seed)
         model = load_model(path, env, tensorboard_log)
@@ -457,7 +455,7 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
     budget = args.total_timesteps or int(previous.get("total_timesteps", 0)) - model.num_timesteps
     if budget <= 0:
         raise BadArgument("--resume", "that run is complete; add --total-timesteps N to train N more steps")
-    return RunSetup(config, run_id, hyperparams, env, model, budget)
+    return RunSetup(config, scenario, run_id, hyperparams, env, model, budget)
 
 
 def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
@@ -498,12 +496,15 @@ def run_training(args: Args, setup: RunSetup) -> Path:
         "run_id": run_id,
         "started": datetime.now().astimezone().isoformat(timespec="seconds"),
         "resumed": args.resume is not None,
+        "scenario": setup.scenario,
         "env_config": setup.config.to_dict(),
         "hyperparams": {**setup.hyperparams, "n_envs": args.n_envs},
         "seed": args.seed,
         "total_timesteps": model.num_timesteps + setup.budget,
     }
-    run_config = {key: header[key] for key in ("env_config", "hyperparams", "seed", "total_timesteps", "run_id")}
+    run_config = {
+        key: header[key] for key in ("scenario", "env_config", "hyperparams", "seed", "total_timesteps", "run_id")
+    }
     run_config.update(versions=library_versions(), command=["python", "train.py", *args.to_argv()])
     write_json_atomic(log_dir / RUN_CONFIG_NAME, run_config)
     stream, first_episode = open_stream(log_dir / STREAM_NAME, header)

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from env import REWARD_COMPONENTS, InventoryConfig
+from env import InventoryConfig
 
 # The files a training run leaves in its log directory.
 MODEL_NAME = "real_inventory_model.zip"
@@ -31,7 +31,8 @@ LOCK_NAME = "train.lock"
 
 # ---------------------------------------------------------------------------- the stream's records
 # An episode record: its place in the run, these figures (name -> decimals kept), the episode's
-# points per reward component, its stockouts, and for some episodes the day-by-day trajectory.
+# points per reward component (the scenario's: sim.reward_component_names), its stockouts, and
+# for some episodes the day-by-day trajectory.
 # train.py writes it (``episode_record``), ``StreamReader`` reads it, the dashboard charts it.
 EPISODE_FIGURES: dict[str, int] = {
     "reward": 2,  # the episode's total, in the env's points
@@ -55,7 +56,7 @@ def episode_record(
         "episode": episode,
         "env": env_index,
         "timesteps": timesteps,
-        "reward_components": {name: round(float(summary["reward_components"][name]), 2) for name in REWARD_COMPONENTS},
+        "reward_components": {name: round(float(points), 2) for name, points in summary["reward_components"].items()},
         "stockouts": int(summary["stockouts"]),
         **{name: round(float(summary[name]), digits) for name, digits in EPISODE_FIGURES.items()},
     }

@@ -1,12 +1,15 @@
-"""Steps per second of InventoryManagement-v0 against CartPole-v1, in one process.
+"""Steps per second of InventoryManagement-v0 (every shipped scenario) against CartPole-v1, in
+one process, and of the batched simulation (``sim.Warehouses``) that training steps.
 
-Both envs come from ``gymnasium.make`` (with its default wrappers), play pre-drawn
-random actions (sampled from each action space, seeded) and reset when an episode
-ends, so resets are part of the cost. Rounds alternate between the two envs, so a
-machine that gets busier or quieter affects both alike; the ratio reported is the
-median of the per-round ratios. Target: ratio >= 0.25.
+Single envs come from ``gymnasium.make`` (with its default wrappers), play pre-drawn random
+actions (sampled from each action space, seeded) and reset when an episode ends, so resets
+are part of the cost. Rounds alternate between CartPole and the scenarios, so a machine
+that gets busier or quieter affects all alike; a ratio is the median of the per-round
+ratios. Batched rows count warehouse-days per second: a batch of B warehouses stepped with
+random actions and observed after every day, resets included, as ``AgentVecEnv`` does.
+Targets: the default scenario's single env >= 0.25 x CartPole; a batch of 256 >= 10 x CartPole.
 
-    .venv/bin/python bench/bench_env.py [--steps 20000] [--rounds 5] [--seed 0]
+    .venv/bin/python bench/bench_env.py [--steps 20000] [--rounds 5] [--seed 0] [--batches 8,256]
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ import time
 from pathlib import Path
 
 import gymnasium as gym
+import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root, for env.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
-from env import ENV_ID  # importing env registers InventoryManagement-v0
+from config import list_scenarios
+from env import ENV_ID
+from sim import Warehouses
 
 REFERENCE_ID = "CartPole-v1"
-TARGET_RATIO = 0.25
+SINGLE_TARGET = 0.25
+BATCH_TARGET = 10.0
 
 
 def steps_per_second(env: gym.Env, actions: list, seed: int) -> float:
@@ -39,43 +46,81 @@ def steps_per_second(env: gym.Env, actions: list, seed: int) -> float:
     return len(actions) / (time.perf_counter() - start)
 
 
+def batched_days_per_second(warehouses: Warehouses, actions: np.ndarray, seed: int) -> float:
+    """Step a batch through ``actions`` (one ``(batch, size)`` array a day), observing each day and
+    resetting every warehouse at each episode end; return warehouse-days per second."""
+    generators = [np.random.default_rng(seed + index) for index in range(warehouses.batch)]
+    episode_days = warehouses.config.episode_days
+    start = time.perf_counter()
+    warehouses.reset(generators)
+    for day_actions in actions:
+        warehouses.step_fractions(day_actions)
+        warehouses.observe()
+        if warehouses.day >= episode_days:
+            warehouses.reset(generators)
+    return len(actions) * warehouses.batch / (time.perf_counter() - start)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20_000, help="steps per env per round (default 20000)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the envs and their actions (default 0)")
+    parser.add_argument("--batches", default="8,256", help="batch sizes of the batched rows (default 8,256)")
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, got {args.steps}")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    try:
+        args.batches = [int(size) for size in args.batches.split(",")]
+    except ValueError:
+        parser.error(f"--batches must be comma-separated whole numbers, got {args.batches!r}")
+    if min(args.batches) < 1:
+        parser.error("--batches must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    envs = {ENV_ID: gym.make(ENV_ID), REFERENCE_ID: gym.make(REFERENCE_ID)}
+    scenarios = {scenario.name: scenario.config for scenario in list_scenarios()}
+    envs = {REFERENCE_ID: gym.make(REFERENCE_ID)}
+    envs.update({name: gym.make(ENV_ID, config=config) for name, config in scenarios.items()})
     actions = {}
-    for env_id, env in envs.items():
+    for name, env in envs.items():
         env.action_space.seed(args.seed)
-        actions[env_id] = [env.action_space.sample() for _ in range(args.steps)]
+        actions[name] = [env.action_space.sample() for _ in range(args.steps)]
+    rng = np.random.default_rng(args.seed)
+    batches = {f"default x{size}": Warehouses(scenarios["default"], size) for size in args.batches}
+    batch_actions = {
+        name: rng.random((max(args.steps // warehouses.batch, 60), warehouses.batch, warehouses.config.action_size))
+        for name, warehouses in batches.items()
+    }
 
-    print(f"{'round':>5} {ENV_ID + ' steps/s':>32} {REFERENCE_ID + ' steps/s':>22} {'ratio':>7}")
-    rates: dict[str, list[float]] = {env_id: [] for env_id in envs}
-    ratios = []
-    for round_number in range(1, args.rounds + 1):
-        for env_id, env in envs.items():
-            rates[env_id].append(steps_per_second(env, actions[env_id], args.seed))
-        ratios.append(rates[ENV_ID][-1] / rates[REFERENCE_ID][-1])
-        print(f"{round_number:>5} {rates[ENV_ID][-1]:>32,.0f} {rates[REFERENCE_ID][-1]:>22,.0f} {ratios[-1]:>7.3f}")
+    rates: dict[str, list[float]] = {name: [] for name in [*envs, *batches]}
+    ratios: dict[str, list[float]] = {name: [] for name in rates if name != REFERENCE_ID}
+    for _ in range(args.rounds):
+        for name, env in envs.items():
+            rates[name].append(steps_per_second(env, actions[name], args.seed))
+        for name, warehouses in batches.items():
+            rates[name].append(batched_days_per_second(warehouses, batch_actions[name], args.seed))
+        for name in ratios:
+            ratios[name].append(rates[name][-1] / rates[REFERENCE_ID][-1])
 
-    ratio = statistics.median(ratios)
+    print(f"{'env':<22} {'steps/s':>12} {'x CartPole':>11}   ({args.rounds} rounds of {args.steps:,} steps, medians)")
+    print(f"{REFERENCE_ID:<22} {statistics.median(rates[REFERENCE_ID]):>12,.0f} {1:>11.3f}")
+    for name in ratios:
+        label = name if name in batches else f"{name} (single env)"
+        print(f"{label:<22} {statistics.median(rates[name]):>12,.0f} {statistics.median(ratios[name]):>11.3f}")
+    single = statistics.median(ratios["default"])
     print(
-        f"{'median':>5} {statistics.median(rates[ENV_ID]):>32,.0f} {statistics.median(rates[REFERENCE_ID]):>22,.0f} "
-        f"{ratio:>7.3f}"
+        f"default single env: {single:.3f} x CartPole, target >= {SINGLE_TARGET}: {'met' if single >= SINGLE_TARGET else 'MISSED'}"
     )
-    verdict = "meets" if ratio >= TARGET_RATIO else "misses"
-    print(f"ratio {ratio:.3f} {verdict} the target >= {TARGET_RATIO} ({args.steps} steps x {args.rounds} rounds)")
+    largest = f"default x{max(args.batches)}"
+    batched = statistics.median(ratios[largest])
+    print(
+        f"{largest}: {batched:.2f} x CartPole, target >= {BATCH_TARGET}: {'met' if batched >= BATCH_TARGET else 'MISSED'}"
+    )
     for env in envs.values():
         env.close()
 

@@ -30,7 +30,7 @@ from train import DEFAULT_N_ENVS, TORCH_THREADS, Args, build_model, make_trainin
 def bare_rate(timesteps: int, seed: int) -> float:
     """Timesteps/s of PPO alone: env and model construction plus ``learn``."""
     started = time.perf_counter()
-    env = make_training_env(InventoryConfig(), DEFAULT_N_ENVS, seed, wrapper_class=None)
+    env = make_training_env(InventoryConfig(), DEFAULT_N_ENVS, seed)
     build_model(env, seed).learn(timesteps)
     env.close()
     return timesteps / (time.perf_counter() - started)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from stable_baselines3 import PPO
 
-from agent import LOST_UNIT_COST, AgentAdapter, TrainedAgent, load_agent, wrap_env
+from agent import LOST_UNIT_COST, AgentVecEnv, AgentView, TrainedAgent, load_agent
 from baselines import make_baseline
 from env import N_FEATURES, InventoryConfig, InventoryEnv
 from episodes import play_episode
@@ -36,16 +36,16 @@ def play(policy, seed):
 def test_running_mean_feature_is_the_mean_of_every_day_seen():
     env = InventoryEnv(CONFIG)
     obs, _ = env.reset(seed=3)
-    adapter = AgentAdapter(CONFIG)
-    agent_obs = adapter.reset(obs)
-    history = env._demand[: CONFIG.history_days]
+    view = AgentView(CONFIG)
+    agent_obs = view.start(obs[None])[0]
+    history = env.sim.demand[0, : CONFIG.history_days]
     rows = agent_obs.reshape(CONFIG.n_products, -1)
     np.testing.assert_allclose(rows[:, N_FEATURES] * CONFIG.max_demand, history.mean(axis=0), rtol=1e-5)
     seen = [*history]
     for day in range(5):
         obs, _, _, _, info = env.step(np.ones(CONFIG.n_products))
         seen.append(info["demand"])
-        rows = adapter.observe(obs).reshape(CONFIG.n_products, -1)
+        rows = view.observe(obs[None])[0].reshape(CONFIG.n_products, -1)
         np.testing.assert_allclose(rows[:, N_FEATURES] * CONFIG.max_demand, np.mean(seen, axis=0), rtol=1e-5)
         assert rows[0, N_FEATURES + 1] == pytest.approx((day + 1) / CONFIG.episode_days)
         np.testing.assert_array_equal(rows[:, :N_FEATURES], obs.reshape(CONFIG.n_products, N_FEATURES))
@@ -60,14 +60,14 @@ def test_zero_correction_is_exactly_the_newsvendor_rule(seed):
 
 
 def test_corrections_move_units_towards_products_whose_rate_is_raised():
-    base = AgentAdapter(CONFIG)
+    view = AgentView(CONFIG)
     env = InventoryEnv(CONFIG)
     obs, _ = env.reset(seed=5)
-    base.reset(obs)
-    plain = base.to_env_action(np.zeros(CONFIG.n_products), obs)
-    boost = np.zeros(CONFIG.n_products)
-    boost[0] = 1.0
-    raised = base.to_env_action(boost, obs)
+    view.start(obs[None])
+    plain = view.to_env_actions(np.zeros((1, CONFIG.n_products)), obs[None])[0]
+    boost = np.zeros((1, CONFIG.n_products))
+    boost[0, 0] = 1.0
+    raised = view.to_env_actions(boost, obs[None])[0]
     gap = CONFIG.capacity
     from env import largest_remainder
 
@@ -88,16 +88,19 @@ def test_expected_sales_table_matches_the_survival_sums():
 
 
 def test_training_reward_is_minus_the_expected_lost_sales_of_the_shelf():
-    env = wrap_env(InventoryEnv(CONFIG))
-    _, info = env.reset(seed=2)
+    training = AgentVecEnv(CONFIG, 1, seed=2)
+    training.reset()
+    env = InventoryEnv(CONFIG)  # the same warehouse, to read each day's info
+    obs, info = env.reset(seed=2)
     table = expected_sales_table(info["demand_rates"], CONFIG.max_demand)
     for _ in range(3):
-        _, reward, _, _, info = env.step(np.zeros(CONFIG.n_products, np.float32))
+        zero = np.zeros((1, CONFIG.n_products), np.float32)
+        _, rewards, _, _ = training.step(zero)
+        obs, _, _, _, info = env.step(training.view.to_env_actions(zero, obs[None])[0])
         shelf = info["stock"] + info["sales"]
         expected_lost = table[:, -1].sum() - table[np.arange(CONFIG.n_products), shelf].sum()
-        assert reward == pytest.approx(-LOST_UNIT_COST * expected_lost)
-        assert reward <= 0
-        assert set(info["reward_components"]) >= {"stockout_penalty", "allocation"}  # env info untouched
+        assert rewards[0] == pytest.approx(-LOST_UNIT_COST * expected_lost)
+        assert rewards[0] <= 0
 
 
 def test_agent_policy_is_deterministic_and_uses_the_same_days():
@@ -193,6 +196,6 @@ def test_predict_on_an_env_observation_says_what_to_use_instead(model_dir):
     with pytest.raises(ValueError, match=r"agent\.load_agent\(path\)") as excinfo:
         model.predict(obs)
     assert "\n" not in str(excinfo.value)
-    agent_obs = AgentAdapter(CONFIG).reset(obs)
+    agent_obs = AgentView(CONFIG).start(obs[None])[0]
     action, _ = model.predict(agent_obs, deterministic=True)  # the agent's own features still work
     assert action.shape == (CONFIG.n_products,)

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
+from config import ScenarioError
 from env import ENV_ID, FEATURE_NAMES, N_FEATURES, REWARD_COMPONENTS, InventoryConfig, InventoryEnv, largest_remainder
 
 CONFIG = InventoryConfig()
@@ -661,7 +662,7 @@ def test_invalid_config_raises(values):
 def test_config_round_trips_and_refuses_unknown_keys():
     config = InventoryConfig(capacity=50, rate_high=12.0)
     assert InventoryConfig.from_dict(config.to_dict()) == config
-    with pytest.raises(TypeError):
+    with pytest.raises(ScenarioError, match="warehouses: not a setting"):
         InventoryConfig.from_dict({**config.to_dict(), "warehouses": 2})
 
 

@@ -12,7 +12,7 @@ from stable_baselines3 import PPO
 
 import agent
 from baselines import BASELINES, make_baseline
-from env import InventoryConfig, InventoryEnv
+from env import InventoryConfig
 from episodes import METRICS, play_episode
 from evaluate import allocation_by_demand_rank, evaluate, main
 
@@ -38,7 +38,7 @@ def write_run_config(folder: Path, config: InventoryConfig) -> None:
 def model_dir(tmp_path_factory) -> Path:
     """A folder holding a tiny trained model and its run config, as train.py leaves them."""
     folder = tmp_path_factory.mktemp("run")
-    model = PPO("MlpPolicy", agent.wrap_env(InventoryEnv()), n_steps=64, batch_size=64, seed=0)
+    model = PPO("MlpPolicy", agent.AgentVecEnv(InventoryConfig(), 1), n_steps=64, batch_size=64, seed=0)
     model.learn(128)
     model.save(folder / "real_inventory_model.zip")
     write_run_config(folder, CONFIG)
@@ -102,10 +102,11 @@ def test_cli_without_a_model_evaluates_every_rule(tmp_path, monkeypatch, capsys)
     report = json.loads((tmp_path / "out.json").read_text())
     assert list(report["policies"]) == list(BASELINES)
     assert report["episodes"] == 3 and report["seed"] == 7
+    assert report.pop("scenario") == "the default scenario"
     assert report == evaluate([make_baseline(name, CONFIG, seed=7) for name in BASELINES], CONFIG, 3, 7)
     assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
     table = capsys.readouterr().out
-    assert "the default config" in table
+    assert "the default scenario" in table
     for name in BASELINES:
         assert name in table
 
@@ -118,7 +119,7 @@ def test_cli_with_a_model_evaluates_ppo_on_its_config(tmp_path, monkeypatch, mod
     assert list(report["policies"]) == ["ppo", *BASELINES]
     assert set(report["policies"]["ppo"]) == REPORT_KEYS
     assert "<svg" in (tmp_path / "out.svg").read_text()
-    assert "the config saved with logs/real_inventory_model.zip" in capsys.readouterr().out
+    assert "as saved with logs/real_inventory_model.zip" in capsys.readouterr().out
 
 
 def test_cli_plays_every_policy_on_the_models_config(tmp_path, model_dir):

@@ -179,7 +179,17 @@ def test_verbose_prints_a_line_per_episode_and_a_summary(run):
 
 def test_run_config_rebuilds_the_run(run):
     run_config = json.loads((run.log_dir / train.RUN_CONFIG_NAME).read_text())
-    assert set(run_config) == {"env_config", "hyperparams", "seed", "total_timesteps", "versions", "command", "run_id"}
+    assert set(run_config) == {
+        "scenario",
+        "env_config",
+        "hyperparams",
+        "seed",
+        "total_timesteps",
+        "versions",
+        "command",
+        "run_id",
+    }
+    assert run_config["scenario"]["name"] == "default" and run_config["scenario"]["overrides"] == []
     assert InventoryConfig.from_dict(run_config["env_config"]) == InventoryConfig()
     assert run_config["hyperparams"] == {**train.jsonable(train.PPO_HYPERPARAMS), "n_envs": N_ENVS}
     assert run_config["versions"]["stable_baselines3"]
@@ -205,14 +215,18 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_does_not(run, tmp_pat
 def test_monitor_sees_the_training_reward_and_the_metrics_the_env_points():
     env = train.make_training_env(InventoryConfig(), 1, seed=0)
     env.reset()
+    same = InventoryEnv()  # the same warehouse as a Gymnasium env, whose info has the day's points
+    env_obs, _ = same.reset(seed=0)
     training_reward = env_points = 0.0
     for _ in range(InventoryConfig().episode_days):
-        _, rewards, dones, infos = env.step(np.array([env.action_space.sample()]))
+        action = np.array([env.action_space.sample()])
+        env_obs, points, *_ = same.step(env.view.to_env_actions(action, env_obs[None])[0])
+        _, rewards, dones, infos = env.step(action)
         training_reward += rewards[0]
-        env_points += sum(infos[0]["reward_components"].values())
+        env_points += points
     assert dones[0]
     assert math.isclose(infos[0]["episode"]["r"], training_reward, abs_tol=1e-4)  # what PPO optimises
-    summary = infos[0]["inventory_episode"]
+    summary = train.summarize_episode(infos[0]["inventory_episode"])
     assert math.isclose(summary["reward"], env_points)  # what the user reads
     assert math.isclose(summary["reward"], sum(summary["reward_components"].values()))
 
