@@ -32,10 +32,11 @@ from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 from torch import nn
 
+from baselines import BatchPolicy, Known, estimated_rates
 from config import InventoryConfig
-from env import Observation
+from env import Observation, order_action
 from episodes import EpisodeResult
-from newsvendor import base_stock_levels, critical_ratio, expected_sales_table, newsvendor_units, units_to_fractions
+from newsvendor import base_stock_levels, critical_ratio, expected_sales_table, newsvendor_units
 from sim import Day, Warehouses
 from utils import ModelLoadError, describe_error, load_run_config, resolve_model_path
 
@@ -68,16 +69,15 @@ class AgentView:
 
     rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the 7-day average
 
-    def __init__(self, config: InventoryConfig, batch: int = 1):
+    def __init__(self, config: InventoryConfig):
         self.config = config
-        self.batch = batch
         n = config.n_products
         self.env_features = Warehouses(config, 1).n_features
         self.features = self.env_features + 2 + (7 if config.has_calendar else 0)
         self.observation_space = spaces.Box(-np.inf, np.inf, (n * self.features,), np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, (n,), np.float32)
         self.ratio = critical_ratio(config.holding_cost, config.lost_sale_cost, config.price, config.unit_cost)
-        self._demand_sum = np.zeros((batch, n))
+        self._demand_sum = np.zeros((1, n))
         self._days_seen = 0
         self._day = 0
 
@@ -111,24 +111,16 @@ class AgentView:
         """Env actions ``(batch, action size)`` from the agent's actions and the env observations."""
         cfg = self.config
         observation = Observation.decode(obs, cfg)
-        # the rule's own estimate, the 7-day average, corrected
-        rates = observation.avg7_demand * np.exp(self.rate_range * np.clip(actions, -1.0, 1.0))
+        # the rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
+        rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * np.clip(actions, -1.0, 1.0))
         position = observation.stock + observation.in_transit.sum(axis=-1)
         days = cfg.max_lead_time  # the order must cover the demand until the next one arrives
+        protected = rates if days == 1 else rates * days
         if cfg.order_mode == "fill":
-            protected = rates if days == 1 else rates * days
             units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)
-            return units_to_fractions(units).astype(np.float32)
-        levels = base_stock_levels(rates * days, days * cfg.max_demand, self.ratio)
-        return units_as_free_action(np.maximum(levels - position, 0), observation.free_space)
-
-
-def units_as_free_action(units: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """The free-mode env action that orders ``units`` per product ``(batch, n)``: the fractions,
-    then the share of the gap (an order above the gap is cut in proportion by the env)."""
-    total = units.sum(axis=-1)
-    share = np.divide(total, gap, out=np.zeros(total.shape), where=gap > 0)
-    return np.concatenate([units_to_fractions(units), np.minimum(share, 1.0)[..., None]], axis=-1).astype(np.float32)
+        else:
+            units = np.maximum(base_stock_levels(protected, days * cfg.max_demand, self.ratio) - position, 0)
+        return order_action(units, observation.free_space, cfg).astype(np.float32)
 
 
 def training_reward(config: InventoryConfig, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
@@ -173,7 +165,7 @@ class AgentVecEnv(VecEnv):
     def __init__(self, config: InventoryConfig, n_envs: int, seed: int | None = None):
         self.config = config
         self.sim = Warehouses(config, n_envs)
-        self.view = AgentView(config, n_envs)
+        self.view = AgentView(config)
         self.render_mode = None
         super().__init__(n_envs, self.view.observation_space, self.view.action_space)
         self._rngs = [seeding.np_random(None)[0] for _ in range(n_envs)]
@@ -324,12 +316,10 @@ class PerProductPolicy(ActorCriticPolicy):
 
 
 # ---------------------------------------------------------------------------- playing a model
-class TrainedAgent:
-    """A trained model (anything with SB3's ``predict``) as a policy on the raw env.
-
-    Same interface as the baselines: ``reset(obs, info)`` then ``act(obs, info)`` each day,
-    returning the env's action. Plays deterministically.
-    """
+class TrainedAgent(BatchPolicy):
+    """A trained model (anything with SB3's ``predict``) as a policy on the raw env: the same
+    interface as the rules (``reset`` then ``act`` each day, for a batch or for one env with its
+    ``info``), returning the env's actions. Plays deterministically."""
 
     name = "ppo"
 
@@ -340,20 +330,16 @@ class TrainedAgent:
         self._agent_obs: np.ndarray | None = None
         self._first_day = True
 
-    def reset(self, obs: np.ndarray, info: dict) -> None:
-        self._agent_obs = self.view.start(obs[None], _weekday(info))
+    def start(self, obs: np.ndarray, known: Known) -> None:
+        self._agent_obs = self.view.start(obs, known.weekday)
         self._first_day = True
 
-    def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
+    def decide(self, obs: np.ndarray, known: Known) -> np.ndarray:
         if not self._first_day:  # on day 1 the reset observation is the current one
-            self._agent_obs = self.view.observe(obs[None], _weekday(info))
+            self._agent_obs = self.view.observe(obs, known.weekday)
         self._first_day = False
-        action, _ = self.model.predict(self._agent_obs, deterministic=True)
-        return self.view.to_env_actions(action, obs[None])[0]
-
-
-def _weekday(info: dict) -> np.ndarray | None:
-    return np.array([info["weekday"]]) if "weekday" in info else None
+        actions, _ = self.model.predict(self._agent_obs, deterministic=True)
+        return self.view.to_env_actions(actions, obs)
 
 
 def load_agent(model_path: str | Path, config: InventoryConfig | None = None) -> tuple[TrainedAgent, InventoryConfig]:

@@ -31,6 +31,7 @@ __all__ = [
     "Observation",
     "day_info",
     "largest_remainder",
+    "order_action",
 ]
 
 ENV_ID = "InventoryManagement-v0"
@@ -91,6 +92,21 @@ class Observation(NamedTuple):
             rows = np.concatenate([rows, np.asarray(self.in_transit) / config.max_demand], axis=-1)
         rows = rows.astype(np.float32)
         return rows.reshape(*rows.shape[:-2], -1)
+
+
+def order_action(units: np.ndarray, gap: np.ndarray, config: InventoryConfig) -> np.ndarray:
+    """The env action that orders ``units`` per product, ``(..., n_products)``: the one encoding of
+    an order into the action layout. In fill mode the order is the gap, split in proportion to
+    ``units`` (exactly ``units`` when they sum to the gap); in free mode the last component is the
+    share of the gap to order (an order above the gap is cut in proportion by the env)."""
+    units = np.asarray(units)
+    top = units.max(axis=-1, keepdims=True)
+    fractions = np.divide(units, top, out=np.zeros(units.shape), where=top > 0)
+    if config.order_mode == "fill":
+        return fractions
+    total = units.sum(axis=-1)
+    share = np.minimum(np.divide(total, gap, out=np.zeros(total.shape), where=np.asarray(gap) > 0), 1.0)
+    return np.concatenate([fractions, share[..., None]], axis=-1)
 
 
 class InventoryEnv(gym.Env):

@@ -12,13 +12,14 @@ import functools
 import math
 import operator
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from gymnasium.utils import seeding
 
-from baselines import Policy
-from env import InventoryConfig, InventoryEnv
+from baselines import Known, Policy
+from config import InventoryConfig
 from sim import Day, Warehouses
 
 METRICS = (
@@ -194,26 +195,70 @@ class EpisodeResult:
         }
 
 
+def main_metric(config: InventoryConfig) -> tuple[str, float]:
+    """The metric a scenario is judged by and its sign (+1: higher is better): the fill rate for
+    the original reward, the cost or the profit per day where the reward is money."""
+    return {"original": ("fill_rate", 1.0), "cost": ("cost_per_day", -1.0), "profit": ("profit_per_day", 1.0)}[
+        config.reward_mode
+    ]
+
+
+def generators(seeds: Sequence[int]) -> list[np.random.Generator]:
+    """One generator per seed, made as ``env.reset(seed=...)`` makes its own."""
+    return [seeding.np_random(int(seed))[0] for seed in seeds]
+
+
+def _days(policy: Policy, config: InventoryConfig, seeds: Sequence[int]) -> Iterator[tuple[Warehouses, Day]]:
+    """Play one episode of ``policy`` in a batch of warehouses, one per seed; yield every day."""
+    sim = Warehouses(config, len(seeds))
+    sim.reset(generators(seeds))
+    obs = sim.observe()
+    policy.reset(obs, Known.of(sim))
+    for _ in range(config.episode_days):
+        day = sim.step_fractions(policy.act(obs, Known.of(sim)))
+        obs = sim.observe()
+        yield sim, day
+
+
+def play_batch(policy: Policy, config: InventoryConfig, seeds: Sequence[int]) -> list[EpisodeResult]:
+    """The episodes of ``seeds`` played by ``policy``, all at once (episode k is exactly what
+    ``InventoryEnv(config).reset(seed=seeds[k])`` would play)."""
+    played = list(_days(policy, config, seeds))
+    return EpisodeResult.from_sim(config, played[-1][0], [day for _, day in played], policy.name, seeds)
+
+
 def play_episode(policy: Policy, config: InventoryConfig, seed: int) -> EpisodeResult:
     """Play one full episode of ``policy`` on ``InventoryEnv(config)`` reset with ``seed``."""
-    env = InventoryEnv(config)
-    obs, info = env.reset(seed=seed)
-    policy.reset(obs, info)
-    infos = []
-    for _ in range(config.episode_days):
-        obs, _, _, _, info = env.step(policy.act(obs, info))
-        infos.append(info)
-    return EpisodeResult.from_days(policy.name, seed, infos)
+    return play_batch(policy, config, [seed])[0]
 
 
 def play_policies(
-    policies: Sequence[Policy], config: InventoryConfig, episodes: int, seed: int
+    policies: Sequence[Policy], config: InventoryConfig, episodes: int, seed: int, batch: int = 250
 ) -> dict[str, list[EpisodeResult]]:
-    """Every policy's results on episodes ``seed``, ``seed + 1``, ..., keyed by policy name."""
+    """Every policy's results on episodes ``seed``, ``seed + 1``, ..., keyed by policy name
+    (played ``batch`` episodes at a time)."""
     names = [policy.name for policy in policies]
     if len(set(names)) != len(names):
         raise ValueError(f"policy names must be unique, got {names}")
-    return {policy.name: [play_episode(policy, config, seed + k) for k in range(episodes)] for policy in policies}
+    seeds = list(range(seed, seed + episodes))
+    chunks = [seeds[start : start + batch] for start in range(0, episodes, batch)]
+    return {
+        policy.name: [result for chunk in chunks for result in play_batch(policy, config, chunk)] for policy in policies
+    }
+
+
+def score_batch(policy: Policy, config: InventoryConfig, seeds: Sequence[int]) -> np.ndarray:
+    """Each seed's episode value of the scenario's ``main_metric`` (as ``EpisodeResult.metrics``
+    computes it), without keeping the days: what tuning a rule needs."""
+    sales = demand = money = 0
+    for _, day in _days(policy, config, seeds):
+        sales, demand = sales + day.sales.sum(axis=1), demand + day.total_demand
+        if day.cost_parts:
+            cost = functools.reduce(operator.add, (part.sum(axis=1) for part in day.cost_parts.values()))
+            money = money + (day.revenue.sum(axis=1) - cost if config.reward_mode == "profit" else cost)
+    if config.reward_mode == "original":
+        return np.where(demand > 0, sales / np.maximum(demand, 1), 1.0)
+    return money / config.episode_days
 
 
 def student_t_975(df: int) -> float:

@@ -1,51 +1,67 @@
-"""Measure the agent against the classic inventory rules on the same demand.
+"""Measure the agent against the classic rules (and the exact optimum, where there is one) on
+the same demand, in any scenario.
 
-    python evaluate.py [--model logs/real_inventory_model.zip] [--episodes 200] [--seed 1000]
-                       [--policies ppo,newsvendor,...] [--json out.json] [--plot out.png]
+    python evaluate.py [--model logs/real_inventory_model.zip] [--scenario NAME|PATH] [--set KEY=VALUE]
+                       [--episodes 200] [--seed 1000] [--policies ppo,newsvendor,...]
+                       [--json out.json] [--plot out.png]
 
 Every policy plays the same episodes: episode k is ``InventoryEnv.reset(seed=seed + k)``,
-and demand depends only on the seed, so the policies face identical days. Each metric is
-computed per episode and reported as its mean over episodes with a 95% confidence
-interval (Student t, see ``confidence_interval``). The agent (``ppo``) is played
-deterministically, on the env config saved with it; every other policy plays that same
-config (the default config when no model is loaded).
+and demand depends only on the seed, so the policies face identical days (played in
+batches, ``episodes.play_policies``). Each metric is computed per episode and reported as its
+mean over episodes with a 95% confidence interval (Student t, see ``confidence_interval``).
+The comparison that counts is paired: each policy's difference from the reference (``optimal``
+where it was played, else the best policy) on the scenario's main metric (the fill rate, or
+cost or profit per day where the reward is money), episode by episode, with its own interval.
 
-Episodes are played and measured by ``episodes.py``; this module turns their metrics into
-the report (``evaluate``, ``summarize``), the table and the figure; ``main`` is the command line.
+The scenario is the model's own (from its ``run_config.json``) unless ``--scenario`` or
+``--set`` says otherwise, and the default scenario without a model; where a demand file holds
+days out, only they are played. The agent (``ppo``) plays deterministically. Rules with
+parameters play tuned (``rule_tuning.py``: on other seeds, cached), and the report says with
+what values. Rules that do not apply in the scenario are skipped, with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from agent import load_agent
-from baselines import BASELINES, Policy, make_baseline
+from baselines import RULES, Policy
 from config import DEFAULT_SCENARIO, InventoryConfig, add_scenario_arguments, load_scenario, scenario_or_exit
-from episodes import METRICS, EpisodeResult, confidence_interval, play_policies
+from episodes import METRICS, EpisodeResult, confidence_interval, main_metric, play_policies
+from rule_tuning import Tuned, applicable_rules, tuned_rule
 from utils import ModelLoadError, atomic_writer, load_run_config, resolve_model_path, write_json_atomic
 
 DEFAULT_MODEL = Path("logs/real_inventory_model.zip")
-POLICY_NAMES = ("ppo", *BASELINES)
+POLICY_NAMES = ("ppo", *RULES)
 
 
-def summarize(results: dict[str, list[EpisodeResult]], seed: int) -> dict:
+def summarize(results: dict[str, list[EpisodeResult]], seed: int, config: InventoryConfig) -> dict:
     """The JSON report of ``play_policies`` results (see ``evaluate``)."""
     episodes = {len(played) for played in results.values()}
     if len(episodes) != 1:
         raise ValueError("every policy must have played the same number of episodes")
-    report = {"episodes": episodes.pop(), "seed": seed, "policies": {}}
-    for name, played in results.items():
-        per_episode = [result.metrics() for result in played]
+    metric, sign = main_metric(config)
+    per_episode = {name: [result.metrics() for result in played] for name, played in results.items()}
+    main = {name: np.array([values[metric] for values in rows]) for name, rows in per_episode.items()}
+    reference = "optimal" if "optimal" in main else max(main, key=lambda name: sign * main[name].mean())
+    report = {"episodes": episodes.pop(), "seed": seed, "main_metric": metric, "reference": reference, "policies": {}}
+    for name, rows in per_episode.items():
         entry = {}
-        for metric in METRICS:
-            values = np.array([metrics[metric] for metrics in per_episode])
-            entry[metric] = float(values.mean())
-            entry[f"{metric}_ci95"] = confidence_interval(values)
+        for key in METRICS:
+            values = np.array([values[key] for values in rows])
+            entry[key] = float(values.mean())
+            entry[f"{key}_ci95"] = confidence_interval(values)
+        difference = main[name] - main[reference]  # paired: the same episodes
+        entry["gap"] = float(difference.mean())
+        entry["gap_ci95"] = confidence_interval(difference)
+        reference_mean = float(main[reference].mean())
+        entry["gap_percent"] = 100 * entry["gap"] / abs(reference_mean) if reference_mean else 0.0
         report["policies"][name] = entry
     return report
 
@@ -53,10 +69,11 @@ def summarize(results: dict[str, list[EpisodeResult]], seed: int) -> dict:
 def evaluate(policies: Sequence[Policy], config: InventoryConfig, episodes: int, seed: int) -> dict:
     """Play every policy on the same ``episodes`` episodes and report the mean of each metric.
 
-    Returns ``{"episodes": N, "seed": S, "policies": {name: {metric: mean,
-    metric + "_ci95": [lo, hi], ...}}}`` for each of ``METRICS``, over N >= 2 episodes.
+    Returns ``{"episodes": N, "seed": S, "main_metric": M, "reference": R, "policies": {name:
+    {metric: mean, metric + "_ci95": [lo, hi], ..., "gap", "gap_ci95", "gap_percent"}}}`` for each
+    of ``METRICS``, over N >= 2 episodes; ``gap`` is the paired difference from policy R on M.
     """
-    return summarize(play_policies(policies, config, episodes, seed), seed)
+    return summarize(play_policies(policies, config, episodes, seed), seed, config)
 
 
 def allocation_by_demand_rank(results: list[EpisodeResult]) -> tuple[np.ndarray, np.ndarray]:
@@ -76,59 +93,87 @@ def allocation_by_demand_rank(results: list[EpisodeResult]) -> tuple[np.ndarray,
     return np.mean(order_shares, axis=0), np.mean(demand_shares, axis=0)
 
 
-def format_table(report: dict) -> str:
-    """The report as a text table: mean ± half the 95% interval for each metric."""
-    columns = (  # metric, header, scale, format
+def format_table(report: dict, config: InventoryConfig) -> str:
+    """The report as a text table: mean ± half the 95% interval for each metric, and the paired
+    gap to the reference on the main metric."""
+    columns = [  # metric, header, scale, format
         ("fill_rate", "fill rate %", 100, ".1f"),
         ("stockouts_per_day", "stockouts/day", 1, ".2f"),
         ("utilization", "utilization %", 100, ".1f"),
-        ("order_accuracy", "order acc. %", 100, ".1f"),
-        ("allocation_quality", "alloc. quality", 1, ".3f"),
-        ("mean_reward", "reward/episode", 1, ".0f"),
-    )
-    width = 18
-    lines = ["policy".ljust(13) + "".join(header.rjust(width) for _, header, _, _ in columns)]
+    ]
+    if config.has_costs:
+        columns += [("cost_per_day", "cost/day", 1, ".3f")]
+        columns += [("profit_per_day", "profit/day", 1, ".2f")] if config.price > 0 else []
+    else:
+        columns += [("order_accuracy", "order acc. %", 100, ".1f"), ("allocation_quality", "alloc. quality", 1, ".3f")]
+    columns += [("mean_reward", "reward/episode", 1, ".0f")]
+    width, name_width = 18, 19
+    gap_header = f"vs {report['reference']}" + (" %" if config.has_costs else " (pp)")
+    lines = ["policy".ljust(name_width) + "".join(header.rjust(width) for _, header, _, _ in columns)]
+    lines[0] += gap_header.rjust(24)
     for name, entry in report["policies"].items():
         cells = []
         for metric, _, scale, fmt in columns:
             lo, hi = entry[f"{metric}_ci95"]
             cells.append(f"{entry[metric] * scale:{fmt}} ± {(hi - lo) / 2 * scale:{fmt}}".rjust(width))
-        lines.append(name.ljust(13) + "".join(cells))
+        lo, hi = entry["gap_ci95"]
+        if config.has_costs:
+            gap = f"{entry['gap_percent']:+.2f} [{_percent(lo, entry):+.2f}, {_percent(hi, entry):+.2f}]"
+        else:
+            gap = f"{100 * entry['gap']:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}]"
+        lines.append(name.ljust(name_width) + "".join(cells) + gap.rjust(24))
     return "\n".join(lines)
 
 
-def save_plot(report: dict, results: dict[str, list[EpisodeResult]], path: Path) -> None:
-    """Fill rate per policy with its 95% interval, and the agent's allocation against demand.
+def _percent(value: float, entry: dict) -> float:
+    """A bound of the gap in the same percent of the reference as ``gap_percent``."""
+    return entry["gap_percent"] * value / entry["gap"] if entry["gap"] else 0.0
 
-    The allocation panel shows ``ppo`` when it was evaluated, else the newsvendor rule
-    (else the first policy), and says which in its title. Written atomically.
-    """
+
+def save_plot(report: dict, results: dict[str, list[EpisodeResult]], path: Path) -> None:
+    """The main metric per policy with its 95% interval, and the paired gap to the reference
+    (or, in a multi-product fill-rate scenario, the allocation against demand). Written atomically."""
     from matplotlib.figure import Figure  # slow import, only needed for --plot
 
+    metric, names = report["main_metric"], list(report["policies"])
+    scale = 100 if metric == "fill_rate" else 1
     fig = Figure(figsize=(13, 4.5), layout="constrained")
-    fill_axes, allocation_axes = fig.subplots(1, 2)
-    names = list(report["policies"])
-    means = np.array([report["policies"][name]["fill_rate"] for name in names])
-    intervals = np.array([report["policies"][name]["fill_rate_ci95"] for name in names])
-    bars = fill_axes.bar(names, 100 * means, yerr=100 * np.abs(intervals.T - means), capsize=4, color="tab:blue")
-    fill_axes.bar_label(bars, fmt="%.1f", label_type="center", color="white")
-    fill_axes.set(ylabel="fill rate (%)", ylim=(0, 100), title=f"Fill rate, 95% CI over {report['episodes']} episodes")
+    main_axes, second_axes = fig.subplots(1, 2)
+    means = np.array([report["policies"][name][metric] for name in names])
+    intervals = np.array([report["policies"][name][f"{metric}_ci95"] for name in names])
+    bars = main_axes.bar(names, scale * means, yerr=scale * np.abs(intervals.T - means), capsize=4, color="tab:blue")
+    main_axes.bar_label(bars, fmt="%.1f" if scale == 100 else "%.2f", label_type="center", color="white")
+    label = {"fill_rate": "fill rate (%)", "cost_per_day": "cost per day", "profit_per_day": "profit per day"}[metric]
+    main_axes.set(ylabel=label, title=f"{label}, 95% CI over {report['episodes']} episodes")
+    main_axes.tick_params(axis="x", labelrotation=30)
+    if metric == "fill_rate" and results[names[0]][0].demand.shape[1] > 1:
+        _allocation_panel(second_axes, results, names)
+    else:
+        gaps = np.array([report["policies"][name]["gap"] for name in names])
+        gap_intervals = np.array([report["policies"][name]["gap_ci95"] for name in names])
+        second_axes.bar(names, scale * gaps, yerr=scale * np.abs(gap_intervals.T - gaps), capsize=4, color="tab:gray")
+        second_axes.axhline(0, color="black", linewidth=0.8)
+        second_axes.set(ylabel=f"difference in {label}", title=f"Paired difference from {report['reference']}")
+        second_axes.tick_params(axis="x", labelrotation=30)
+    with atomic_writer(path) as file:
+        fig.savefig(file, format=path.suffix.lstrip(".").lower())
 
+
+def _allocation_panel(axes: object, results: dict[str, list[EpisodeResult]], names: list[str]) -> None:
+    """The agent's (else the newsvendor rule's) share of units per product against demand."""
     shown = next((name for name in ("ppo", "newsvendor") if name in results), names[0])
     label = {"ppo": "PPO agent", "newsvendor": "newsvendor rule (PPO not evaluated)"}.get(shown, shown)
     order_share, demand_share = allocation_by_demand_rank(results[shown])
     ranks = np.arange(1, len(order_share) + 1)
-    allocation_axes.bar(ranks - 0.2, 100 * order_share, 0.4, label=f"{shown}: units ordered")
-    allocation_axes.bar(ranks + 0.2, 100 * demand_share, 0.4, label="demand")
-    allocation_axes.set(
+    axes.bar(ranks - 0.2, 100 * order_share, 0.4, label=f"{shown}: units ordered")
+    axes.bar(ranks + 0.2, 100 * demand_share, 0.4, label="demand")
+    axes.set(
         xlabel="product, ranked by episode demand (1 = busiest)",
         ylabel="share of episode total (%)",
         xticks=ranks,
         title=f"Allocation vs demand: {label}",
     )
-    allocation_axes.legend()
-    with atomic_writer(path) as file:
-        fig.savefig(file, format=path.suffix.lstrip(".").lower())
+    axes.legend()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--policies",
         default=None,
-        help=f"comma-separated, from {','.join(POLICY_NAMES)} (default: all of them; ppo when the model exists)",
+        help=f"comma-separated, from {','.join(POLICY_NAMES)} (default: every one that applies; ppo when the "
+        "model exists)",
     )
     add_scenario_arguments(parser, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the report as JSON to this file")
@@ -184,6 +230,30 @@ def check_output_path(parser: argparse.ArgumentParser, option: str, path: Path |
             parser.error(f"--plot: unsupported file type {path.suffix!r}; use one of {', '.join(sorted(formats))}")
 
 
+def what_to_play(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, names: list[str]
+) -> tuple[str, InventoryConfig, Policy | None]:
+    """The scenario's description, its config (the held-out part of a demand file) and the agent."""
+    model_path = args.model or DEFAULT_MODEL
+    scenario = None
+    if args.scenario is not None or args.overrides:
+        scenario = scenario_or_exit(parser, args.scenario or DEFAULT_SCENARIO, args.overrides)
+    agent, config = None, scenario.config if scenario is not None else load_scenario(DEFAULT_SCENARIO).config
+    if "ppo" in names or args.model is not None:
+        try:
+            agent, config = load_agent(model_path, None if scenario is None else scenario.config)
+        except ModelLoadError as error:
+            parser.error(str(error))
+    if scenario is not None:
+        source = f"scenario {scenario.name}" + "".join(f" --set {text}" for text in scenario.overrides)
+    elif agent is not None:
+        saved = load_run_config(resolve_model_path(model_path)).get("scenario", {}).get("name", DEFAULT_SCENARIO)
+        source = f"scenario {saved}, as saved with {model_path}"
+    else:
+        source = "the default scenario"
+    return source, config.with_demand_part("holdout"), agent
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; argument and model errors exit with code 2 and one line."""
     parser = build_parser()
@@ -194,42 +264,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--seed must be non-negative, got {args.seed}")
     check_output_path(parser, "--json", args.json)
     check_output_path(parser, "--plot", args.plot)
-    model_path = args.model or DEFAULT_MODEL
-    if args.policies is None:
-        names = [name for name in POLICY_NAMES if name != "ppo" or args.model is not None or model_path.exists()]
-    else:
-        names = parse_policies(parser, args.policies)
-
-    scenario = (
-        None
-        if args.scenario is None and not args.overrides
-        else scenario_or_exit(parser, args.scenario or DEFAULT_SCENARIO, args.overrides)
-    )
-    agent = None
-    config = scenario.config if scenario is not None else load_scenario(DEFAULT_SCENARIO).config
-    if "ppo" in names or args.model is not None:
-        try:
-            agent, config = load_agent(model_path, None if scenario is None else scenario.config)
-        except ModelLoadError as error:
-            parser.error(str(error))
-    config = config.with_demand_part("holdout")  # where days are held out, judge on them only
-    if not config.rates_known and "oracle" in names:
-        print("oracle: not evaluated, demand comes from a file (there are no hidden rates to know)")
-        names.remove("oracle")
-    policies = [agent if name == "ppo" else make_baseline(name, config, args.seed) for name in names]
+    asked = args.policies is not None
+    names = parse_policies(parser, args.policies) if asked else list(POLICY_NAMES)
+    if not asked and args.model is None and not DEFAULT_MODEL.exists():
+        names.remove("ppo")
+    source, config, agent = what_to_play(parser, args, names)
+    rules, skipped = applicable_rules(config, [name for name in names if name != "ppo"])
+    if asked and skipped:
+        parser.error("; ".join(f"{name} does not apply here: {reason}" for name, reason in skipped.items()))
+    started = time.perf_counter()
+    tuned: dict[str, Tuned] = {}
+    policies = [agent] if "ppo" in names else []
+    for name in rules:
+        rule, tuning = tuned_rule(name, config, args.seed)
+        policies.append(rule)
+        if tuning is not None:
+            tuned[name] = tuning
 
     results = play_policies(policies, config, args.episodes, args.seed)
-    report = summarize(results, args.seed)
-    if scenario is not None:
-        source = f"scenario {scenario.name}" + "".join(f" --set {text}" for text in scenario.overrides)
-    elif agent is not None:
-        saved = load_run_config(resolve_model_path(model_path)).get("scenario", {}).get("name", DEFAULT_SCENARIO)
-        source = f"scenario {saved}, as saved with {model_path}"
-    else:
-        source = "the default scenario"
-    report["scenario"] = source
+    report = summarize(results, args.seed, config)
+    report.update(
+        scenario=source,
+        tuned={
+            name: {"parameters": t.parameters, "score": t.score, "episodes": t.episodes} for name, t in tuned.items()
+        },
+        skipped=skipped,
+    )
+    seconds = time.perf_counter() - started
     print(f"{args.episodes} episodes (seeds {args.seed}..{args.seed + args.episodes - 1}) on {source}")
-    print(format_table(report))
+    for name, reason in skipped.items():
+        print(f"{name}: not evaluated, {reason}")
+    for name, tuning in tuned.items():
+        print(
+            f"{name}: tuned on {tuning.episodes} other episodes ({tuning.candidates} candidates): {tuning.describe()}"
+        )
+    print(format_table(report, config))
+    print(f"{len(policies)} policies x {args.episodes} episodes in {seconds:.1f} s (tuning included)")
     if args.json is not None:
         write_json_atomic(args.json, report)
         print(f"report written to {args.json}")

@@ -94,8 +94,10 @@ def critical_ratio(holding_cost: float, lost_sale_cost: float, price: float = 0.
     return underage / (underage + holding_cost)
 
 
-def base_stock_levels(rates: np.ndarray, max_demand: int, ratio: float) -> np.ndarray:
+def base_stock_levels(rates: np.ndarray, max_demand: int, ratio: float | np.ndarray) -> np.ndarray:
     """The order-up-to level of each product: the smallest ``S`` with ``P(D <= S) >= ratio`` for
-    ``D = min(Poisson(rate), max_demand)`` (``max_demand`` itself when ``ratio`` is 1)."""
+    ``D = min(Poisson(rate), max_demand)`` (``max_demand`` itself when ``ratio`` is 1). ``rates`` has
+    shape ``(..., n)``; ``ratio`` is a number or one per leading index (a rule tuned per warehouse)."""
     survival = demand_survival(rates, max_demand, max_demand + 1)
-    return (survival > 1.0 - ratio + 1e-12).sum(axis=-2)
+    threshold = 1.0 - np.asarray(ratio, np.float64) + 1e-12
+    return (survival > np.reshape(threshold, (*np.shape(threshold), 1, 1))).sum(axis=-2)

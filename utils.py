@@ -28,6 +28,14 @@ STREAM_NAME = "stream_data.json"
 CHECKPOINT_DIR = "checkpoints"
 RUN_CONFIG_NAME = "run_config.json"
 LOCK_NAME = "train.lock"
+CACHE_DIR = Path(__file__).resolve().parent / "logs" / "cache"  # computed results worth keeping between runs
+
+
+def cache_dir(kind: str) -> Path:
+    """The folder for cached results of one ``kind`` (``optimal``, ``rules``): under the project's
+    ``logs/cache``, or ``$INVENTORY_CACHE_DIR`` if set."""
+    return Path(os.environ.get("INVENTORY_CACHE_DIR") or CACHE_DIR) / kind
+
 
 # ---------------------------------------------------------------------------- the stream's records
 # An episode record: its place in the run, these figures (name -> decimals kept), the episode's

@@ -178,5 +178,5 @@ def test_newsvendor_rules_fill_the_gap_every_day_of_a_real_episode(name):
 
 def test_make_baseline_names_and_unknown_name():
     assert [make_baseline(name, CONFIG).name for name in BASELINES] == list(BASELINES)
-    with pytest.raises(ValueError, match="unknown baseline 'magic'"):
+    with pytest.raises(ValueError, match="unknown rule 'magic'"):
         make_baseline("magic", CONFIG)

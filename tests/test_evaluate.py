@@ -15,10 +15,11 @@ from baselines import BASELINES, make_baseline
 from env import InventoryConfig
 from episodes import METRICS, play_episode
 from evaluate import allocation_by_demand_rank, evaluate, main
+from rule_tuning import tuned_rule
 
 CONFIG = InventoryConfig()
 SCRIPT = Path(__file__).resolve().parent.parent / "evaluate.py"
-REPORT_KEYS = {key for metric in METRICS for key in (metric, f"{metric}_ci95")}
+REPORT_KEYS = {key for metric in (*METRICS, "gap") for key in (metric, f"{metric}_ci95")} | {"gap_percent"}
 
 
 def write_run_config(folder: Path, config: InventoryConfig) -> None:
@@ -74,8 +75,14 @@ def test_allocation_by_demand_rank_shares():
 def test_evaluate_report_schema_and_reproducibility():
     policies = [make_baseline(name, CONFIG, seed=1) for name in ("random", "newsvendor")]
     report = evaluate(policies, CONFIG, episodes=4, seed=100)
-    assert set(report) == {"episodes", "seed", "policies"}
+    assert set(report) == {"episodes", "seed", "main_metric", "reference", "policies"}
     assert report["episodes"] == 4 and report["seed"] == 100
+    assert report["main_metric"] == "fill_rate" and report["reference"] == "newsvendor"  # the best of the two
+    assert report["policies"]["newsvendor"]["gap"] == 0.0
+    random_gap = report["policies"]["random"]["gap"]
+    assert random_gap == pytest.approx(
+        report["policies"]["random"]["fill_rate"] - report["policies"]["newsvendor"]["fill_rate"]
+    )
     assert list(report["policies"]) == ["random", "newsvendor"]
     for entry in report["policies"].values():
         assert set(entry) == REPORT_KEYS
@@ -103,7 +110,9 @@ def test_cli_without_a_model_evaluates_every_rule(tmp_path, monkeypatch, capsys)
     assert list(report["policies"]) == list(BASELINES)
     assert report["episodes"] == 3 and report["seed"] == 7
     assert report.pop("scenario") == "the default scenario"
-    assert report == evaluate([make_baseline(name, CONFIG, seed=7) for name in BASELINES], CONFIG, 3, 7)
+    assert set(report.pop("skipped")) == {"capped-base-stock", "constant-order", "s-S", "optimal"}
+    assert set(report.pop("tuned")) == {"base-stock"}
+    assert report == evaluate([tuned_rule(name, CONFIG, seed=7)[0] for name in BASELINES], CONFIG, 3, 7)
     assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
     table = capsys.readouterr().out
     assert "the default scenario" in table
@@ -129,8 +138,11 @@ def test_cli_plays_every_policy_on_the_models_config(tmp_path, model_dir):
     args = ["--model", str(tmp_path / "model.zip"), "--policies", "ppo,uniform", "--episodes", "2"]
     assert main([*args, "--json", str(tmp_path / "out.json")]) == 0
     report = json.loads((tmp_path / "out.json").read_text())
-    expected = evaluate([make_baseline("uniform", small, seed=1000)], small, 2, 1000)
-    assert report["policies"]["uniform"] == expected["policies"]["uniform"]
+    expected = evaluate([make_baseline("uniform", small, seed=1000)], small, 2, 1000)["policies"]["uniform"]
+    played = report["policies"]["uniform"]
+    assert {key: played[key] for key in expected if not key.startswith("gap")} == {
+        key: value for key, value in expected.items() if not key.startswith("gap")
+    }  # the gaps differ: the reference here is the better of ppo and uniform
 
 
 @pytest.mark.parametrize(
