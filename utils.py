@@ -49,6 +49,8 @@ EPISODE_FIGURES: dict[str, int] = {
     "utilization": 4,
     "order_accuracy": 4,
     "allocation_quality": 4,
+    "cost_per_day": 4,  # 0 where the scenario counts no money
+    "profit_per_day": 4,
 }
 TRAJECTORY_FIELDS = ("stock", "demand", "orders", "sales")  # (days, n_products) whole units each
 
