@@ -34,7 +34,7 @@ from torch import nn
 
 from baselines import BatchPolicy, Known, estimated_rates
 from config import InventoryConfig
-from env import Observation, order_action
+from env import InventoryEnv, Observation, order_action
 from episodes import EpisodeResult
 from newsvendor import base_stock_levels, critical_ratio, expected_sales_table, newsvendor_units
 from sim import Day, Warehouses
@@ -122,6 +122,42 @@ class AgentView:
             units = np.maximum(base_stock_levels(protected, days * cfg.max_demand, self.ratio) - position, 0)
         return order_action(units, observation.free_space, cfg).astype(np.float32)
 
+    def reward(self, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
+        """The training signal (``training_reward``)."""
+        return training_reward(self.config, day, served_rates)
+
+
+class DirectView:
+    """The env as it is, for plain PPO (``train.py --agent direct``, the original design): the
+    env's own observation, action space and reward, no features, decoding or training signal
+    added, so what the structure of ``AgentView`` adds can be measured."""
+
+    def __init__(self, config: InventoryConfig):
+        env = InventoryEnv(config)
+        self.config = config
+        self.observation_space, self.action_space = env.observation_space, env.action_space
+
+    def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
+        return obs
+
+    def observe(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
+        return obs
+
+    def to_env_actions(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        return actions
+
+    def reward(self, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
+        """The env's own reward, in its points or money."""
+        return day.reward
+
+
+AGENTS = {"structured": AgentView, "direct": DirectView}
+
+
+def make_view(config: InventoryConfig, agent: str = "structured") -> AgentView | DirectView:
+    """How agent ``agent`` sees ``config``'s warehouses (one of ``AGENTS``)."""
+    return AGENTS[agent](config)
+
 
 def training_reward(config: InventoryConfig, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
     """What PPO maximises for a day of a batch (see ``AgentView``): ``(batch,)``.
@@ -162,10 +198,10 @@ class AgentVecEnv(VecEnv):
     plays exactly the episodes of an ``InventoryEnv`` reset once with seed ``s + k``.
     """
 
-    def __init__(self, config: InventoryConfig, n_envs: int, seed: int | None = None):
+    def __init__(self, config: InventoryConfig, n_envs: int, seed: int | None = None, agent: str = "structured"):
         self.config = config
         self.sim = Warehouses(config, n_envs)
-        self.view = AgentView(config)
+        self.view = make_view(config, agent)
         self.render_mode = None
         super().__init__(n_envs, self.view.observation_space, self.view.action_space)
         self._rngs = [seeding.np_random(None)[0] for _ in range(n_envs)]
@@ -203,7 +239,7 @@ class AgentVecEnv(VecEnv):
     def step_wait(self) -> VecEnvStepReturn:
         served = self.sim.rates_ahead(1)
         day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs))
-        rewards = training_reward(self.config, day, None if served is None else served[:, 0])
+        rewards = self.view.reward(day, None if served is None else served[:, 0])
         self._returns += rewards
         self._days.append(day)
         self._env_obs = self.sim.observe()
@@ -294,6 +330,13 @@ class PerProductPolicy(ActorCriticPolicy):
     ``predict`` says how to play it on the env instead of failing with a shape error.
     """
 
+    def __init__(self, *args: Any, net_width: int = 64, **kwargs: Any):
+        self.net_width = net_width  # the shared MLP's width (tune.py searches it)
+        super().__init__(*args, **kwargs)
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        return {**super()._get_constructor_parameters(), "net_width": self.net_width}
+
     def predict(self, observation: Any, *args: Any, **kwargs: Any) -> tuple[np.ndarray, Any]:
         expected = self.observation_space.shape[-1]
         found = np.shape(observation)[-1] if np.ndim(observation) else None
@@ -306,7 +349,7 @@ class PerProductPolicy(ActorCriticPolicy):
 
     def _build_mlp_extractor(self) -> None:
         n_products = self.action_space.shape[0]
-        self.mlp_extractor = PerProductNetwork(n_products, self.features_dim // n_products)
+        self.mlp_extractor = PerProductNetwork(n_products, self.features_dim // n_products, self.net_width)
 
     def _build(self, lr_schedule: Any) -> None:
         super()._build(lr_schedule)
@@ -323,10 +366,10 @@ class TrainedAgent(BatchPolicy):
 
     name = "ppo"
 
-    def __init__(self, model: Any, config: InventoryConfig):
+    def __init__(self, model: Any, config: InventoryConfig, agent: str = "structured"):
         self.model = model
         self.config = config
-        self.view = AgentView(config)
+        self.view = make_view(config, agent)
         self._agent_obs: np.ndarray | None = None
         self._first_day = True
 
@@ -352,13 +395,14 @@ def load_agent(model_path: str | Path, config: InventoryConfig | None = None) ->
     from stable_baselines3 import PPO  # deferred: importing SB3 costs a second or two
 
     path = resolve_model_path(model_path)
-    trained_on = InventoryConfig.from_dict(load_run_config(path)["env_config"])
+    run_config = load_run_config(path)
+    trained_on = InventoryConfig.from_dict(run_config["env_config"])
     config = config or trained_on
     try:
         model = PPO.load(path, device="cpu")
     except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
         raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
-    agent = TrainedAgent(model, config)
+    agent = TrainedAgent(model, config, run_config.get("agent", "structured"))
     expected = (agent.view.observation_space.shape, agent.view.action_space.shape)
     found = (model.observation_space.shape, model.action_space.shape)
     if found != expected:

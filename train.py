@@ -34,7 +34,7 @@ import stable_baselines3
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback, ProgressBarCallback
-from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 from tqdm import TqdmExperimentalWarning
 
 from agent import AgentVecEnv, PerProductPolicy
@@ -44,6 +44,7 @@ from config import (
     SET_HELP,
     InventoryConfig,
     ListScenarios,
+    Scenario,
     ScenarioError,
     load_scenario,
     scenario_or_exit,
@@ -69,13 +70,11 @@ from utils import (
     write_json_atomic,
 )
 
-# ---------------------------------------------------------------------------- tuning
-# The one place for PPO's settings: keyword arguments of ``PPO(...)``, each with its reason.
-PPO_HYPERPARAMS: dict[str, Any] = {
-    # One small network shared by the ten products: each product's correction comes from its
-    # own features. In exploratory runs (seed 0, 300k steps, 200 episodes) a flat MLP over all
-    # 80 inputs learned nothing (0.8712, the newsvendor rule's 0.8711); the shared one 0.8742.
-    "policy": PerProductPolicy,
+# ---------------------------------------------------------------------------- settings
+# The one place for PPO's settings, per agent: flat keys, PPO's own keyword arguments plus the
+# network's width and its initial exploration noise (``ppo_kwargs`` builds PPO's arguments).
+# A scenario's [train.hyperparams] and a --hyperparams file (tune.py's best trial) override them.
+PPO_HYPERPARAMS: dict[str, Any] = {  # the structured agent (agent.AgentView), each with its reason
     "n_steps": 128,  # per env and rollout: with 8 envs, 1024 steps (~34 episodes) per update
     "batch_size": 256,  # four minibatches per epoch over a 1024-step rollout
     "n_epochs": 10,  # SB3's default number of passes over each rollout
@@ -84,7 +83,28 @@ PPO_HYPERPARAMS: dict[str, Any] = {
     "gae_lambda": 0.95,  # SB3's default bias/variance trade-off for advantages
     # Exploration noise std exp(-1.5) = 0.22 on a [-1, 1] correction: wide enough to find the
     # corrections, narrow enough that the mean PPO settles on works when played deterministically.
-    "policy_kwargs": {"log_std_init": -1.5},
+    "log_std_init": -1.5,
+    # One small network shared by the ten products: each product's correction comes from its own
+    # features. In exploratory runs (seed 0, 300k steps, 200 episodes) a flat MLP over all 80
+    # inputs learned nothing (0.8712, the newsvendor rule's 0.8711); the shared one 0.8742.
+    "net_width": 64,
+}
+DIRECT_HYPERPARAMS: dict[str, Any] = {  # plain PPO (--agent direct): SB3's defaults, an MlpPolicy of 64 x 64
+    "n_steps": 2048,
+    "batch_size": 64,
+    "n_epochs": 10,
+    "learning_rate": 3e-4,
+    "gamma": 0.99,
+    "gae_lambda": 0.95,
+    "log_std_init": 0.0,
+    "net_width": 64,
+}
+AGENT_HYPERPARAMS = {"structured": PPO_HYPERPARAMS, "direct": DIRECT_HYPERPARAMS}
+SETTING_TYPES: dict[str, type] = {  # every setting a scenario or a --hyperparams file may give
+    **{key: int for key in ("n_steps", "batch_size", "n_epochs", "net_width")},
+    **{key: float for key in ("learning_rate", "gamma", "gae_lambda", "clip_range", "ent_coef", "vf_coef")},
+    "max_grad_norm": float,
+    "log_std_init": float,
 }
 DEFAULT_N_ENVS = 8  # parallel envs (one process): more episodes per update, cheaper per step
 PRESETS = {"quick": 100_000, "heavy": 1_000_000}
@@ -147,10 +167,17 @@ class Args:
     )
     scenario: str = option(DEFAULT_SCENARIO, SCENARIO_HELP, metavar="NAME|PATH")
     overrides: tuple[str, ...] = option((), SET_HELP, flag="--set", action="append", metavar="KEY=VALUE")
+    agent: str = option(
+        "structured",
+        "structured: the agent of agent.py (features, rule-based action decoding, low-noise training signal); "
+        "direct: plain PPO on the env's own observation, action space and reward",
+        choices=sorted(AGENT_HYPERPARAMS),
+    )
+    hyperparams: Path | None = option(
+        None, "JSON file of PPO settings (e.g. tune.py's best trial) over the defaults", type=Path, metavar="FILE"
+    )
 
     def __post_init__(self) -> None:
-        if self.total_timesteps is None and self.preset is not None:
-            self.total_timesteps = PRESETS[self.preset]
         self.overrides = tuple(self.overrides or ())
 
     def to_argv(self) -> list[str]:
@@ -203,10 +230,16 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -
             resolve_model_path(namespace.resume)
         except ModelLoadError as error:
             parser.error(f"argument --resume: {error}")
-        if namespace.scenario != DEFAULT_SCENARIO or namespace.overrides:
-            parser.error("argument --resume: a resumed run keeps its scenario; drop --scenario and --set")
+        if namespace.scenario != DEFAULT_SCENARIO or namespace.overrides or namespace.hyperparams:
+            parser.error("argument --resume: a resumed run keeps its scenario and settings; drop them")
     else:
-        scenario_or_exit(parser, namespace.scenario, namespace.overrides)
+        scenario = scenario_or_exit(parser, namespace.scenario, namespace.overrides)
+        try:
+            run_settings(scenario, namespace.agent, namespace.hyperparams)
+        except ValueError as error:
+            parser.error(f"argument --hyperparams: {error}")
+        if namespace.total_timesteps is None and namespace.preset:
+            namespace.total_timesteps = preset_timesteps(scenario, namespace.preset)
     return Args(**vars(namespace))
 
 
@@ -242,15 +275,60 @@ def summarize_episode(result: EpisodeResult) -> dict:
     }
 
 
-def make_training_env(config: InventoryConfig, n_envs: int, seed: int) -> AgentVecEnv:
+def make_training_env(
+    config: InventoryConfig, n_envs: int, seed: int, agent: str = "structured", gamma: float = 0.99
+) -> VecEnv:
     """``n_envs`` warehouses stepped as one batch, as PPO sees them (``agent.AgentVecEnv``);
-    warehouse k is seeded with ``seed + k``."""
-    return AgentVecEnv(config, n_envs, seed)
+    warehouse k is seeded with ``seed + k``. Plain PPO (``direct``) learns from the env's own
+    reward, thousands of points a day, which SB3's ``VecNormalize`` scales (its returns' running
+    standard deviation, discounted by ``gamma``); the observations stay as they are."""
+    env = AgentVecEnv(config, n_envs, seed, agent)
+    return VecNormalize(env, norm_obs=False, norm_reward=True, gamma=gamma) if agent == "direct" else env
 
 
-def build_model(env: VecEnv, seed: int, tensorboard_log: str | None = None) -> PPO:
-    """A new PPO with ``PPO_HYPERPARAMS``."""
-    return PPO(env=env, seed=seed, device="cpu", tensorboard_log=tensorboard_log, verbose=0, **PPO_HYPERPARAMS)
+def check_settings(values: Any, source: str) -> dict[str, Any]:
+    """PPO settings from a scenario or a file, checked: known names, numbers of the right kind and
+    sign; ``ValueError`` with a one-line message naming ``source`` and the setting otherwise."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{source}: expected a table of settings, got {type(values).__name__}")
+    checked = {}
+    for key, value in values.items():
+        kind = SETTING_TYPES.get(key)
+        if kind is None:
+            raise ValueError(f"{source}: unknown setting {key!r}; known: {', '.join(SETTING_TYPES)}")
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or (kind is int and value != int(value)) or (key != "log_std_init" and value < 0):
+            raise ValueError(
+                f"{source}: {key} must be a {'whole ' if kind is int else ''}non-negative number, got {value!r}"
+            )
+        checked[key] = kind(value)
+    return checked
+
+
+def read_hyperparams(path: Path) -> dict[str, Any]:
+    """The settings in a JSON file (as tune.py exports its best trial); ``ValueError`` if unusable."""
+    try:
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable JSON file ({describe_error(error)})") from None
+    return check_settings(values.get("hyperparams", values) if isinstance(values, dict) else values, str(path))
+
+
+def ppo_kwargs(agent: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """PPO's keyword arguments for ``agent`` with these flat ``settings``."""
+    values = dict(settings)
+    width, log_std = values.pop("net_width"), values.pop("log_std_init")
+    if agent == "structured":
+        return {"policy": PerProductPolicy, "policy_kwargs": {"log_std_init": log_std, "net_width": width}, **values}
+    return {"policy": "MlpPolicy", "policy_kwargs": {"log_std_init": log_std, "net_arch": [width, width]}, **values}
+
+
+def build_model(
+    env: VecEnv, seed: int, tensorboard_log: str | None = None, agent: str = "structured", settings: dict | None = None
+) -> PPO:
+    """A new PPO for ``agent`` with its default settings, or ``settings``."""
+    kwargs = ppo_kwargs(agent, settings or AGENT_HYPERPARAMS[agent])
+    return PPO(env=env, seed=seed, device="cpu", tensorboard_log=tensorboard_log, verbose=0, **kwargs)
 
 
 def load_model(path: Path, env: VecEnv, tensorboard_log: str) -> PPO:
@@ -413,24 +491,44 @@ class RunSetup(NamedTuple):
     config: InventoryConfig
     scenario: dict  # Scenario.to_dict() of the run's scenario
     run_id: str
+    agent: str  # structured or direct
     hyperparams: dict
     env: VecEnv
     model: PPO
     budget: int  # timesteps to train in this session
 
 
+def preset_timesteps(scenario: Scenario, preset: str) -> int:
+    """The budget of ``preset`` for ``scenario``: its ``[train]`` table's, else ``PRESETS``'."""
+    return int(scenario.train.get(preset, PRESETS[preset]))
+
+
+def run_settings(scenario: Scenario, agent: str, hyperparams: Path | None) -> dict[str, Any]:
+    """The PPO settings of a new run: the agent's defaults, then the scenario's ``[train.hyperparams]``
+    (for the structured agent, whose presets they are), then the ``--hyperparams`` file."""
+    settings = dict(AGENT_HYPERPARAMS[agent])
+    if agent == "structured":
+        settings.update(check_settings(scenario.train.get("hyperparams", {}), f"{scenario.path} [train.hyperparams]"))
+    if hyperparams is not None:
+        settings.update(read_hyperparams(hyperparams))
+    return settings
+
+
 def new_run(args: Args, tensorboard_log: str) -> RunSetup:
-    """A fresh PPO with ``PPO_HYPERPARAMS`` on the scenario of ``args`` (on the training part of
-    its demand file, where days are held out for evaluation)."""
+    """A fresh PPO on the scenario of ``args`` (on the training part of its demand file, where
+    days are held out for evaluation), with its settings (``run_settings``)."""
     try:
         scenario = load_scenario(args.scenario, args.overrides)
+        settings = run_settings(scenario, args.agent, args.hyperparams)
     except ScenarioError as error:
         raise BadArgument("--scenario", str(error)) from error
+    except ValueError as error:
+        raise BadArgument("--hyperparams", str(error)) from error
     config = scenario.config.with_demand_part("train")
-    env = make_training_env(config, args.n_envs, args.seed)
-    model = build_model(env, args.seed, tensorboard_log)
-    budget = args.total_timesteps or PRESETS["quick"]
-    return RunSetup(config, scenario.to_dict(), new_run_id(), jsonable(PPO_HYPERPARAMS), env, model, budget)
+    env = make_training_env(config, args.n_envs, args.seed, args.agent, settings["gamma"])
+    model = build_model(env, args.seed, tensorboard_log, args.agent, settings)
+    budget = args.total_timesteps or preset_timesteps(scenario, "quick")
+    return RunSetup(config, scenario.to_dict(), new_run_id(), args.agent, settings, env, model, budget)
 
 
 def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
@@ -445,7 +543,8 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
         config = InventoryConfig.from_dict(previous["env_config"])
         scenario = dict(previous.get("scenario", {"name": DEFAULT_SCENARIO}))
         run_id, hyperparams = str(previous["run_id"]), dict(previous["hyperparams"])
-        env = make_training_env(config, args.n_envs, args.seed)
+        agent = previous.get("agent", "structured")
+        env = make_training_env(config, args.n_envs, args.seed, agent, hyperparams.get("gamma", 0.99))
         model = load_model(path, env, tensorboard_log)
     except ModelLoadError as error:
         raise BadArgument("--resume", str(error)) from error
@@ -455,7 +554,7 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
     budget = args.total_timesteps or int(previous.get("total_timesteps", 0)) - model.num_timesteps
     if budget <= 0:
         raise BadArgument("--resume", "that run is complete; add --total-timesteps N to train N more steps")
-    return RunSetup(config, scenario, run_id, hyperparams, env, model, budget)
+    return RunSetup(config, scenario, run_id, agent, hyperparams, env, model, budget)
 
 
 def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
@@ -498,13 +597,14 @@ def run_training(args: Args, setup: RunSetup) -> Path:
         "resumed": args.resume is not None,
         "scenario": setup.scenario,
         "env_config": setup.config.to_dict(),
+        "agent": setup.agent,
         "hyperparams": {**setup.hyperparams, "n_envs": args.n_envs},
+        "hyperparams_file": None if args.hyperparams is None else str(args.hyperparams),
         "seed": args.seed,
         "total_timesteps": model.num_timesteps + setup.budget,
     }
-    run_config = {
-        key: header[key] for key in ("scenario", "env_config", "hyperparams", "seed", "total_timesteps", "run_id")
-    }
+    kept = ("scenario", "env_config", "agent", "hyperparams", "hyperparams_file", "seed", "total_timesteps", "run_id")
+    run_config = {key: header[key] for key in kept}
     run_config.update(versions=library_versions(), command=["python", "train.py", *args.to_argv()])
     write_json_atomic(log_dir / RUN_CONFIG_NAME, run_config)
     stream, first_episode = open_stream(log_dir / STREAM_NAME, header)

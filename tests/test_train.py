@@ -182,7 +182,9 @@ def test_run_config_rebuilds_the_run(run):
     assert set(run_config) == {
         "scenario",
         "env_config",
+        "agent",
         "hyperparams",
+        "hyperparams_file",
         "seed",
         "total_timesteps",
         "versions",
@@ -190,6 +192,7 @@ def test_run_config_rebuilds_the_run(run):
         "run_id",
     }
     assert run_config["scenario"]["name"] == "default" and run_config["scenario"]["overrides"] == []
+    assert run_config["agent"] == "structured" and run_config["hyperparams_file"] is None
     assert InventoryConfig.from_dict(run_config["env_config"]) == InventoryConfig()
     assert run_config["hyperparams"] == {**train.jsonable(train.PPO_HYPERPARAMS), "n_envs": N_ENVS}
     assert run_config["versions"]["stable_baselines3"]
