@@ -4,8 +4,9 @@ and play against it.
     streamlit run dashboard.py [-- --log-dir DIR]
 
 The log directory is ``--log-dir`` (after ``--``), else ``$INVENTORY_LOG_DIR``, else ``logs``.
-This entry point sets the page up and routes with ``st.navigation`` to the three pages, each
-at its own URL: Training (the default, ``/``), Replay (``/replay``) and Manual (``/manual``).
+This entry point sets the page up and routes with ``st.navigation`` to the five pages, each
+at its own URL: Training (the default, ``/``), Replay (``/replay``), Manual (``/manual``),
+Compare (``/compare``: evaluation reports) and Tuning (``/tuning``: Optuna studies).
 The pages live in ``ui/``: ``ui/pages/*.py`` are the scripts ``st.navigation`` runs (file
 pages, so ``AppTest.switch_page`` can open them too), each one call into its module.
 """
@@ -17,23 +18,35 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.common import current_log_dir, log_dir_config
+from ui.common import current_log_dir, log_dir_scenario
+from ui.scenario import label
 from utils import MODEL_NAME, STREAM_NAME
 
 PAGES = {  # title -> script (relative to this file), URL path, icon, tooltip; the first is the default
     "Training": ("ui/pages/training.py", "training", ":material/monitoring:", "Watch the agent learn, live"),
     "Replay": ("ui/pages/replay.py", "replay", ":material/replay:", "One episode, day by day, vs the rules"),
     "Manual": ("ui/pages/manual.py", "manual", ":material/sports_esports:", "You against the agent"),
+    "Compare": (
+        "ui/pages/compare.py",
+        "compare",
+        ":material/leaderboard:",
+        "The agent against the rules, per scenario",
+    ),
+    "Tuning": ("ui/pages/tuning.py", "tuning", ":material/science:", "Hyperparameter studies (Optuna)"),
 }
 
 
 def sidebar(log_dir: Path) -> None:
     """The app's title, what the agent does in this run's scenario, and the log directory's state."""
-    config = log_dir_config(log_dir)
+    scenario = log_dir_scenario(log_dir)
+    config = scenario.config
+    decides = (
+        "decides how much to order each day and splits it" if config.order_mode == "free" else "splits each day's order"
+    )
     with st.sidebar:
         st.title(":material/inventory_2: Inventory RL")
         st.caption(
-            f"A PPO agent splits each day's order across {config.n_products} products "
+            f"Scenario `{label(scenario)}`: a PPO agent {decides} across {config.n_products} products "
             f"sharing a {config.capacity}-unit warehouse."
         )
         st.divider()

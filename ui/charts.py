@@ -8,21 +8,43 @@ narrow for its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from env import REWARD_COMPONENTS
-from ui.history import COMPONENT_LABELS, RAW_SERIES, ROLLING_SERIES
+from ui.history import RAW_SERIES, ROLLING_SERIES, component_label
 
-COMPONENT_COLORS = ("#4c78a8", "#54a24b", "#72b7b2", "#b279a2", "#e45756")
-COMPONENT_LEGEND = dict(zip(COMPONENT_LABELS.values(), COMPONENT_COLORS, strict=True))
+COMPONENT_COLORS = {  # the original reward's parts, then money's (the same colour means the same thing)
+    "order_accuracy": "#4c78a8",
+    "perfect_fulfillment": "#54a24b",
+    "stock_bonus": "#72b7b2",
+    "allocation": "#b279a2",
+    "stockout_penalty": "#e45756",
+    "revenue": "#54a24b",
+    "holding": "#4c78a8",
+    "lost_sale": "#e45756",
+    "ordering": "#f58518",
+    "purchase": "#b279a2",
+}
+OTHER_COLORS = ("#9d755d", "#bab0ac", "#eeca3b", "#ff9da6")  # for components named nowhere above
 CURVE_COLORS = {RAW_SERIES: "#9ecae9", ROLLING_SERIES: "#1f5f9f"}
 TOTAL_MEASURES = {"delivered": "#4c78a8", "demand": "#f58518", "lost sales": "#e45756"}
 SIDE_COLORS = ("#e45756", "#4c78a8")  # the person, the opponent
-POLICY_COLORS = ("#4c78a8", "#f58518", "#54a24b")  # the agent (or the person), then the rules
+POLICY_COLORS = (  # the agent (or the person), then the rules
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#b279a2",
+    "#72b7b2",
+    "#9d755d",
+    "#eeca3b",
+    "#ff9da6",
+    "#bab0ac",
+    "#e45756",
+    "#1f5f9f",
+)
 DAY_MEASURES = {"carried over": "#4c78a8", "delivered": "#9ecae9", "lost sales": "#e45756", "demand": "#333333"}
 # The height is the plot's; axes and legends add to it (Streamlit's default squeezes them in).
 FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
@@ -67,9 +89,16 @@ def curve_spec(y_title: str, y_format: str) -> dict:
     }
 
 
-def components_spec() -> dict:
-    """The reward components' rolling means stacked (the penalty below zero)."""
-    labels = [COMPONENT_LABELS[name] for name in REWARD_COMPONENTS]
+def component_legend(components: Sequence[str]) -> dict[str, str]:
+    """Label -> colour of a scenario's reward components (``sim.reward_component_names``)."""
+    spare = iter(OTHER_COLORS * len(components))
+    return {component_label(name): COMPONENT_COLORS.get(name) or next(spare) for name in components}
+
+
+def components_spec(components: Sequence[str]) -> dict:
+    """The reward components' rolling means stacked (penalties and costs below zero)."""
+    legend = component_legend(components)
+    labels = list(legend)
     return {
         "height": 170,
         "autosize": FIT_WIDTH,
@@ -77,12 +106,12 @@ def components_spec() -> dict:
         "mark": {"type": "area", "opacity": 0.85},
         "encoding": {
             "x": _x_episode(),
-            "y": {"field": "points", "type": "quantitative", "stack": "zero", "title": "points"},
+            "y": {"field": "points", "type": "quantitative", "stack": "zero", "title": None},
             "color": {
                 "field": "component",
                 "type": "nominal",
                 "title": None,
-                "scale": {"domain": labels, "range": list(COMPONENT_COLORS)},
+                "scale": {"domain": labels, "range": list(legend.values())},
                 "legend": None,  # drawn above the chart (legend_html): the chart is too narrow for it
             },
             "order": {"field": "component"},
@@ -130,8 +159,9 @@ def heatmap_spec(value: str, scheme: str, n_days: int, n_products: int, mark_los
     return {"height": max(220, HEATMAP_ROW_PIXELS * n_products), "autosize": FIT_WIDTH, "layer": layers}
 
 
-def grouped_bars_spec(measures: Mapping[str, str]) -> dict:
-    """Bars per product, one per measure side by side (columns product, measure, units)."""
+def grouped_bars_spec(measures: Mapping[str, str], legend: bool = True) -> dict:
+    """Bars per product, one per measure side by side (columns product, measure, units); without
+    ``legend`` the page draws one above several charts (``legend_html``)."""
     return {
         "height": 200,
         "autosize": FIT_WIDTH,
@@ -145,7 +175,7 @@ def grouped_bars_spec(measures: Mapping[str, str]) -> dict:
                 "type": "nominal",
                 "title": None,
                 "scale": {"domain": list(measures), "range": list(measures.values())},
-                "legend": {"orient": "bottom"},
+                "legend": {"orient": "bottom"} if legend else None,
             },
             "tooltip": [{"field": "product"}, {"field": "measure"}, {"field": "units", "type": "quantitative"}],
         },
@@ -193,13 +223,15 @@ def day_spec(y_max: float) -> dict:
     }
 
 
-def daily_lines_spec(y_title: str, y_format: str, colors: Mapping[str, str], day: int | None = None) -> dict:
-    """One line per series against the day (columns day, series, value), coloured by ``colors``
-    (series -> colour), with a dashed marker at ``day`` if given."""
+def lines_spec(
+    y_title: str, y_format: str, colors: Mapping[str, str], marker: int | None = None, x: str = "day"
+) -> dict:
+    """One line per series against ``x`` (columns x, series, value), coloured by ``colors``
+    (series -> colour), with a dashed marker at ``x == marker`` if given."""
     lines = {
         "mark": {"type": "line", "point": {"size": 20}},
         "encoding": {
-            "x": {"field": "day", "type": "quantitative", "title": "day", "axis": {"tickMinStep": 1, "format": "d"}},
+            "x": {"field": x, "type": "quantitative", "title": x, "axis": {"tickMinStep": 1, "format": "d"}},
             "y": {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": y_format}},
             "color": {
                 "field": "series",
@@ -209,26 +241,131 @@ def daily_lines_spec(y_title: str, y_format: str, colors: Mapping[str, str], day
                 "legend": None,  # the page draws it above (legend_html): long names do not fit
             },
             "tooltip": [
-                {"field": "day"},
+                {"field": x},
                 {"field": "series"},
                 {"field": "value", "type": "quantitative", "format": y_format},
             ],
         },
     }
     layers = [lines]
-    if day is not None:
+    if marker is not None:
         layers.append(
-            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"}, "encoding": {"x": {"datum": day}}}
+            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"}, "encoding": {"x": {"datum": marker}}}
         )
     return {"height": 220, "autosize": FIT_WIDTH, "layer": layers}
 
 
-def daily_series(values: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Long frame (day, series, value) for ``daily_lines_spec`` from one array per series."""
+def daily_lines_spec(y_title: str, y_format: str, colors: Mapping[str, str], day: int | None = None) -> dict:
+    """One line per series against the day (columns day, series, value); a dashed marker at ``day``."""
+    return lines_spec(y_title, y_format, colors, day)
+
+
+def daily_series(values: Mapping[str, np.ndarray], x: str = "day") -> pd.DataFrame:
+    """Long frame (x, series, value) for ``lines_spec`` from one array per series, x counted from 1."""
     return pd.DataFrame(
-        [(day, name, float(value)) for name, array in values.items() for day, value in enumerate(array, start=1)],
-        columns=["day", "series", "value"],
+        [(step, name, float(value)) for name, array in values.items() for step, value in enumerate(array, start=1)],
+        columns=[x, "series", "value"],
     )
+
+
+def interval_spec(value_title: str, value_format: str, colors: Mapping[str, str]) -> dict:
+    """Each policy's mean (a dot) and its 95% interval (a bar), one row per policy (columns policy,
+    mean, low, high), coloured by ``colors`` (policy -> colour)."""
+    y = {"field": "policy", "type": "nominal", "title": None, "sort": None}
+    color = {
+        "field": "policy",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": list(colors), "range": list(colors.values())},
+    }
+    tooltip = [
+        {"field": "policy"},
+        *({"field": name, "type": "quantitative", "format": value_format} for name in ("mean", "low", "high")),
+    ]
+    x = {"field": "low", "type": "quantitative", "title": value_title, "axis": {"format": value_format}}
+    x["scale"] = {"zero": False}
+    return {
+        "height": {"step": 26},
+        "autosize": FIT_WIDTH,
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.6},
+                "encoding": {"y": y, "x": x, "x2": {"field": "high"}, "color": color, "tooltip": tooltip},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 70},
+                "encoding": {"y": y, "x": {**x, "field": "mean"}, "color": color, "tooltip": tooltip},
+            },
+        ],
+    }
+
+
+def best_value_spec(value_title: str) -> dict:
+    """Each finished trial's value (dots) and the best value so far (a step line), against the
+    trial number (columns trial, value, best)."""
+    x = {"field": "trial", "type": "quantitative", "title": "trial", "axis": {"tickMinStep": 1, "format": "d"}}
+    y = {"type": "quantitative", "title": value_title, "scale": {"zero": False}}
+    tooltip = [{"field": "trial"}, {"field": "value", "format": ",.4g"}, {"field": "best", "format": ",.4g"}]
+    return {
+        "height": 240,
+        "autosize": FIT_WIDTH,
+        "layer": [
+            {
+                "mark": {"type": "point", "filled": True, "color": "#9ecae9", "size": 40},
+                "encoding": {"x": x, "y": {**y, "field": "value"}, "tooltip": tooltip},
+            },
+            {
+                "mark": {"type": "line", "interpolate": "step-after", "color": "#1f5f9f", "strokeWidth": 2.5},
+                "encoding": {"x": x, "y": {**y, "field": "best"}, "tooltip": tooltip},
+            },
+        ],
+    }
+
+
+def trial_curves_spec(value_title: str) -> dict:
+    """Each trial's intermediate values against the evaluation step (columns trial, step, value,
+    state): one line per trial, pruned trials dashed."""
+    return {
+        "height": 240,
+        "autosize": FIT_WIDTH,
+        "mark": {"type": "line", "point": {"size": 16}},
+        "encoding": {
+            "x": {
+                "field": "step",
+                "type": "quantitative",
+                "title": "evaluation step",
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
+            "y": {"field": "value", "type": "quantitative", "title": value_title, "scale": {"zero": False}},
+            "color": {"field": "trial", "type": "nominal", "legend": None, "scale": {"scheme": "tableau10"}},
+            "strokeDash": {
+                "field": "state",
+                "type": "nominal",
+                "scale": {"domain": ["COMPLETE", "PRUNED"], "range": [[1, 0], [4, 3]]},
+                "legend": {"orient": "bottom", "title": None},
+            },
+            "tooltip": [
+                {"field": "trial"},
+                {"field": "state"},
+                {"field": "step"},
+                {"field": "value", "format": ",.4g"},
+            ],
+        },
+    }
+
+
+def bars_spec(category: str, value: str, value_format: str) -> dict:
+    """Horizontal bars of ``value`` per ``category``, in the frame's order."""
+    return {
+        "height": {"step": 24},
+        "autosize": FIT_WIDTH,
+        "mark": {"type": "bar", "color": "#4c78a8"},
+        "encoding": {
+            "y": {"field": category, "type": "nominal", "title": None, "sort": None},
+            "x": {"field": value, "type": "quantitative", "title": value, "axis": {"format": value_format}},
+            "tooltip": [{"field": category}, {"field": value, "type": "quantitative", "format": value_format}],
+        },
+    }
 
 
 def legend_html(colors: Mapping[str, str]) -> str:
@@ -238,10 +375,10 @@ def legend_html(colors: Mapping[str, str]) -> str:
 
 
 REWARD_CURVE_SPEC = curve_spec("points", ",.0f")
+MONEY_REWARD_CURVE_SPEC = curve_spec("money", ",.0f")
 FILL_CURVE_SPEC = curve_spec("fill rate", ".0%")
 STOCKOUT_CURVE_SPEC = curve_spec("per day", ".1f")
-COMPONENTS_SPEC = components_spec()
-TOTALS_SPEC = grouped_bars_spec(TOTAL_MEASURES)
+MONEY_CURVE_SPEC = curve_spec("per day", ",.2f")
 
 
 def chart(data: pd.DataFrame, spec: dict) -> None:

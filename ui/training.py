@@ -2,7 +2,7 @@
 
 A fragment reruns the page on its own every ``REFRESH_SECONDS``; each rerun reads only the
 bytes appended since the last one and redraws from figures cached on the records read
-(``ui.history.TrainingMonitor``), so an idle refresh costs next to nothing however long the run.
+(``ui.monitor.TrainingMonitor``), so an idle refresh costs next to nothing however long the run.
 """
 
 from __future__ import annotations
@@ -13,19 +13,23 @@ import streamlit as st
 
 from env import InventoryConfig
 from ui.charts import (
-    COMPONENT_LEGEND,
-    COMPONENTS_SPEC,
     CURVE_COLORS,
     FILL_CURVE_SPEC,
+    MONEY_CURVE_SPEC,
+    MONEY_REWARD_CURVE_SPEC,
     REWARD_CURVE_SPEC,
     STOCKOUT_CURVE_SPEC,
-    TOTALS_SPEC,
+    TOTAL_MEASURES,
     chart,
+    component_legend,
+    components_spec,
+    grouped_bars_spec,
     heatmap_spec,
     legend_html,
 )
-from ui.common import START_TRAINING_HINT, current_log_dir, draw_metrics
-from ui.history import MAX_CHART_POINTS, ROLLING_WINDOW, Metric, TrainingMonitor, TrainingView, percent
+from ui.common import START_TRAINING_HINT, current_log_dir, draw_metrics, scenario_header
+from ui.history import MAX_CHART_POINTS, ROLLING_WINDOW, Metric, percent
+from ui.monitor import MONEY_CURVES, TrainingMonitor, TrainingView
 from utils import STREAM_NAME
 
 REFRESH_SECONDS = 2
@@ -63,8 +67,10 @@ def render_training(monitor: TrainingMonitor) -> None:
         )
         return
     st.caption(run_status(monitor))
-    view = monitor.view()
     config = monitor.config
+    if monitor.scenario is not None:
+        scenario_header(monitor.scenario, "The run's scenario")
+    view = monitor.view()
     if view is None:
         st.info(
             f"The run has started; waiting for its first finished episode ({config.episode_days} steps per env)...",
@@ -79,33 +85,66 @@ def render_training(monitor: TrainingMonitor) -> None:
     st.caption(
         f"Rolling means over the last {ROLLING_WINDOW} episodes, with the change from the {ROLLING_WINDOW} before:"
     )
-    draw_metrics(view.metrics[3:], per_row=5)
-
-    st.subheader("Learning curves")
-    thinned = f" ({MAX_CHART_POINTS} evenly spread episodes of {monitor.history.size:,})" if view.thinned else ""
-    st.markdown(legend_html(CURVE_COLORS) + thinned, unsafe_allow_html=True)
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Reward per episode** (points)")
-        chart(view.curves["reward"], REWARD_CURVE_SPEC)
-    with right:
-        st.markdown("**Fill rate per episode** (share of demand served)")
-        chart(view.curves["fill_rate"], FILL_CURVE_SPEC)
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Stockouts per day** (products short of demand)")
-        st.caption(f"The mean over the episode's {config.episode_days} days.")
-        chart(view.curves["stockouts_per_day"], STOCKOUT_CURVE_SPEC)
-    with right:
-        st.markdown(f"**Reward components** (rolling means of {ROLLING_WINDOW}, stacked)")
-        st.markdown(legend_html(COMPONENT_LEGEND), unsafe_allow_html=True)
-        chart(view.curves["components"], COMPONENTS_SPEC)
-
+    draw_metrics(view.metrics[3:], per_row=len(view.metrics) - 3)
+    render_curves(monitor, view, config)
     render_episode_analysis(monitor, view, config)
 
 
+def render_curves(monitor: TrainingMonitor, view: TrainingView, config: InventoryConfig) -> None:
+    """The learning curves: reward, fill rate, stockouts, the scenario's reward components and,
+    where it counts money, cost (and profit) per day."""
+    st.subheader("Learning curves")
+    thinned = f" ({MAX_CHART_POINTS} evenly spread episodes of {monitor.history.size:,})" if view.thinned else ""
+    st.markdown(legend_html(CURVE_COLORS) + thinned, unsafe_allow_html=True)
+    money = config.reward_mode != "original"
+    unit = "money" if money else "points"
+    panels = [  # title, caption, legend (HTML), frame, spec
+        (
+            f"**Reward per episode** ({unit})",
+            None,
+            None,
+            view.curves["reward"],
+            MONEY_REWARD_CURVE_SPEC if money else REWARD_CURVE_SPEC,
+        ),
+        ("**Fill rate per episode** (share of demand served)", None, None, view.curves["fill_rate"], FILL_CURVE_SPEC),
+        (
+            "**Stockouts per day** (products short of demand)",
+            f"The mean over the episode's {config.episode_days} days.",
+            None,
+            view.curves["stockouts_per_day"],
+            STOCKOUT_CURVE_SPEC,
+        ),
+    ]
+    for name, title in MONEY_CURVES.items():
+        if name in view.curves:
+            caption = "The money of the episode's days, per day."
+            panels.append((f"**{title}**", caption, None, view.curves[name], MONEY_CURVE_SPEC))
+    components = monitor.history.components
+    panels.append(
+        (
+            f"**Reward components** ({unit}; rolling means of {ROLLING_WINDOW}, stacked)",
+            None,
+            legend_html(component_legend(components)),
+            view.curves["components"],
+            components_spec(components),
+        )
+    )
+    for start in range(0, len(panels), 2):
+        for column, (title, caption, legend, frame, spec) in zip(
+            st.columns(2), panels[start : start + 2], strict=False
+        ):
+            with column:
+                st.markdown(title)
+                if caption is not None:
+                    st.caption(caption)
+                if legend is not None:
+                    st.markdown(legend, unsafe_allow_html=True)
+                chart(frame, spec)
+
+
 def render_episode_analysis(monitor: TrainingMonitor, view: TrainingView, config: InventoryConfig) -> None:
-    """Stock and demand per product over one sampled episode (the latest unless picked)."""
+    """Stock, demand (and units in transit where recorded) per product over one sampled
+    episode (the latest unless picked), and the episode's totals."""
     st.subheader("Episode analysis")
     if not view.sampled_episodes:
         st.info("No episode with a day-by-day trajectory yet; the first one is sampled as soon as it ends.")
@@ -118,33 +157,41 @@ def render_episode_analysis(monitor: TrainingMonitor, view: TrainingView, config
         key="episode_pick",
     )
     episode = latest if picked is None else picked
-    position = monitor.history.position_of(episode)
-    if position is not None:
-        row = {
-            name: monitor.history.column(name)[position]
-            for name in ("reward", "fill_rate", "stockouts_per_day", "utilization")
-        }
-        draw_metrics(
-            (
-                Metric(f"Episode {episode}: reward", f"{row['reward']:,.0f}"),
-                Metric("Fill rate", percent(row["fill_rate"])),
-                Metric("Stockouts per day", f"{row['stockouts_per_day']:.2f}"),
-                Metric("Utilization", percent(row["utilization"])),
-            )
-        )
+    row = monitor.column_at(episode, ("reward", "fill_rate", "stockouts_per_day", "utilization", "cost_per_day"))
+    if row is not None:
+        cards = [
+            Metric(f"Episode {episode}: reward", f"{row['reward']:,.0f}"),
+            Metric("Fill rate", percent(row["fill_rate"])),
+            Metric("Stockouts per day", f"{row['stockouts_per_day']:.2f}"),
+            Metric("Utilization", percent(row["utilization"])),
+        ]
+        if config.has_costs:
+            cards.append(Metric("Cost per day", f"{row['cost_per_day']:,.2f}"))
+        draw_metrics(cards, per_row=len(cards))
     frames = monitor.episode_detail(episode)
+    days = frames["days"]
     size = (config.episode_days, config.n_products)
     left, right = st.columns(2)
     with left:
         st.markdown("**Stock at the end of each day**")
         st.caption("A red dot: some of the product's demand was lost that day.")
-        chart(frames["days"], heatmap_spec("stock", "blues", *size, mark_lost=True))
+        chart(days, heatmap_spec("stock", "blues", *size, mark_lost=True))
     with right:
         st.markdown("**Demand each day**")
         st.caption("Units customers asked for; demand not met is lost, not back-ordered.")
-        chart(frames["days"], heatmap_spec("demand", "oranges", *size))
+        chart(days, heatmap_spec("demand", "oranges", *size))
+    if "in transit" in days:
+        st.markdown("**Units in transit at the end of each day** (ordered, not yet on the shelf)")
+        chart(days, heatmap_spec("in transit", "purples", *size))
+    elif config.transit_slots:
+        st.caption(
+            f":material/local_shipping: Orders take up to {config.max_lead_time} days here, but this run's "
+            "sampled episodes do not record the units in transit (only stock, demand, deliveries and sales)."
+        )
     st.markdown("**Episode totals per product**: what was delivered, what customers asked for, what they could not get")
-    chart(frames["totals"], TOTALS_SPEC)
+    totals = frames["totals"]
+    measures = {"ordered": "#9ecae9", **TOTAL_MEASURES} if "ordered" in set(totals["measure"]) else TOTAL_MEASURES
+    chart(totals, grouped_bars_spec(measures))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

@@ -1,0 +1,125 @@
+"""What one day of a played episode shows, without Streamlit: the shelf, the supply (ordered,
+shipped, received, in transit; disrupted days), the money and the reward's parts, per product
+or per policy. The Replay and Manual pages draw these frames.
+
+Episodes are ``episodes.EpisodeResult``; days are numbered from 1, as the pages show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from config import InventoryConfig
+from episodes import EpisodeResult, generators
+from sim import Warehouses
+from ui.history import component_label, per_product_frame, percent
+from ui.scenario import sells
+
+COST_LABELS = {"holding": "holding", "lost_sale": "lost sales", "ordering": "ordering", "purchase": "purchase"}
+
+
+def shipped(result: EpisodeResult) -> np.ndarray:
+    """Units the supplier sent each day per product, ``(days, n_products)``: what went into transit
+    (the change in units in transit) plus what arrived (an order arriving the same day never shows
+    in transit). Below the units ordered on a disrupted day or for a partial shipment."""
+    transit = result.in_transit
+    before = np.vstack([np.zeros_like(transit[:1]), transit[:-1]])
+    return transit - before + result.orders
+
+
+def disrupted_days(config: InventoryConfig, seed: int) -> np.ndarray:
+    """Which days of the episode of ``seed`` the supplier ships nothing, ``(days,)`` bool: drawn at
+    reset from the seed alone, so the same for every policy."""
+    if config.disruption_prob <= 0:
+        return np.zeros(config.episode_days, bool)
+    sim = Warehouses(config, 1)
+    sim.reset(generators([seed]))
+    return sim.disrupted[0].copy()
+
+
+def day_frame(result: EpisodeResult, day: int) -> pd.DataFrame:
+    """Per-product units of one day (1-based) in ``charts.DAY_MEASURES``: stock carried over from
+    the day before, delivered, lost sales, demand (columns product, measure, units)."""
+    index = day - 1
+    delivered = result.orders[index]
+    measures = {
+        "carried over": result.stock[index] + result.sales[index] - delivered,
+        "delivered": delivered,
+        "lost sales": result.lost_sales[index],
+        "demand": result.demand[index],
+    }
+    return per_product_frame(measures)
+
+
+def supply_frame(result: EpisodeResult, day: int) -> pd.DataFrame:
+    """Per-product units of one day's supply: ordered, shipped, received (put on the shelf) and
+    still in transit at the end of the day (columns product, measure, units)."""
+    index = day - 1
+    measures = {
+        "ordered": result.ordered[index],
+        "shipped": shipped(result)[index],
+        "received": result.orders[index],
+        "in transit": result.in_transit[index],
+    }
+    return per_product_frame(measures)
+
+
+def supply_note(result: EpisodeResult, day: int, disrupted: bool) -> str:
+    """The day's supply in one line: ordered, shipped (and why less), received, in transit."""
+    index = day - 1
+    ordered, sent = int(result.ordered[index].sum()), int(shipped(result)[index].sum())
+    received, transit = int(result.orders[index].sum()), int(result.in_transit[index].sum())
+    if disrupted and ordered:
+        why = " (disrupted: nothing shipped)"
+    elif sent < ordered:
+        why = f" (partial: {ordered - sent} cancelled)"
+    else:
+        why = ""
+    return f"ordered {ordered} · shipped {sent}{why} · received {received} · in transit {transit}"
+
+
+def summary_table(played: Mapping[str, EpisodeResult], config: InventoryConfig) -> pd.DataFrame:
+    """One row per policy: the episode's headline figures, with cost and profit per day where the
+    scenario counts money."""
+    rows = {}
+    for name, result in played.items():
+        metrics = result.metrics()
+        row = {
+            "fill rate": percent(metrics["fill_rate"]),
+            "stockouts per day": f"{metrics['stockouts_per_day']:.2f}",
+            "reward": f"{metrics['mean_reward']:,.0f}",
+            "lost sales (units)": int(result.lost_sales.sum()),
+        }
+        if config.has_costs:
+            row["cost per day"] = f"{metrics['cost_per_day']:,.2f}"
+            row["profit per day"] = f"{metrics['profit_per_day']:,.2f}"
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def components_table(played: Mapping[str, EpisodeResult], day: int) -> pd.DataFrame:
+    """The day's reward components (the scenario's own) and their total, per policy."""
+    table = {
+        name: {component_label(part): values[day - 1] for part, values in result.reward_components.items()}
+        for name, result in played.items()
+    }
+    frame = pd.DataFrame(table)
+    frame.loc["Total"] = frame.sum()
+    return frame.map(lambda points: f"{points:,.0f}")
+
+
+def money_table(played: Mapping[str, EpisodeResult], day: int, config: InventoryConfig) -> pd.DataFrame:
+    """The day's money per policy: each cost part (summed over products), the cost and, where
+    ``config``'s scenario sells (``ui.scenario.sells``), the revenue and the profit."""
+    table = {}
+    for name, result in played.items():
+        index = day - 1
+        parts = {COST_LABELS.get(part, part): float(values[index].sum()) for part, values in result.cost_parts.items()}
+        table[name] = {**parts, "cost": float(result.costs[index])}
+        if sells(config):
+            revenue = float(result.revenue[index].sum()) if result.revenue is not None else 0.0
+            table[name].update(revenue=revenue, profit=float(result.profits[index]))
+    return pd.DataFrame(table).map(lambda money: f"{money:,.2f}")
