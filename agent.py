@@ -78,20 +78,27 @@ class AgentView:
         self.action_space = spaces.Box(-1.0, 1.0, (n,), np.float32)
         self.ratio = critical_ratio(config.holding_cost, config.lost_sale_cost, config.price, config.unit_cost)
         self._demand_sum = np.zeros((1, n))
+        self._decoded: tuple[np.ndarray, Observation] | None = None
         self._days_seen = 0
         self._day = 0
+
+    def _decode(self, obs: np.ndarray) -> Observation:
+        """``Observation.decode``, once per observation (each is read twice: seen, then acted on)."""
+        if self._decoded is None or self._decoded[0] is not obs:
+            self._decoded = (obs, Observation.decode(obs, self.config))
+        return self._decoded[1]
 
     def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """Start an episode from the env's first observations ``(batch, env size)``."""
         self._days_seen = self.config.history_days
         # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
-        self._demand_sum = np.rint(Observation.decode(obs, self.config).avg7_demand * self._days_seen)
+        self._demand_sum = np.rint(self._decode(obs).avg7_demand * self._days_seen)
         self._day = 0
         return self._features(obs, weekday)
 
     def observe(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """The agent's observations after a step; adds yesterday's demand to the running mean."""
-        self._demand_sum = self._demand_sum + Observation.decode(obs, self.config).yesterday_demand
+        self._demand_sum = self._demand_sum + self._decode(obs).yesterday_demand
         self._days_seen += 1
         self._day += 1
         return self._features(obs, weekday)
@@ -110,7 +117,7 @@ class AgentView:
     def to_env_actions(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Env actions ``(batch, action size)`` from the agent's actions and the env observations."""
         cfg = self.config
-        observation = Observation.decode(obs, cfg)
+        observation = self._decode(obs)
         # the rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
         rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * np.clip(actions, -1.0, 1.0))
         position = observation.stock + observation.in_transit.sum(axis=-1)
@@ -122,9 +129,9 @@ class AgentView:
             units = np.maximum(base_stock_levels(protected, days * cfg.max_demand, self.ratio) - position, 0)
         return order_action(units, observation.free_space, cfg).astype(np.float32)
 
-    def reward(self, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
+    def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
         """The training signal (``training_reward``)."""
-        return training_reward(self.config, day, served_rates)
+        return training_reward(self.config, day, sales_table)
 
 
 class DirectView:
@@ -146,7 +153,7 @@ class DirectView:
     def to_env_actions(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
         return actions
 
-    def reward(self, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
+    def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
         """The env's own reward, in its points or money."""
         return day.reward
 
@@ -159,17 +166,17 @@ def make_view(config: InventoryConfig, agent: str = "structured") -> AgentView |
     return AGENTS[agent](config)
 
 
-def training_reward(config: InventoryConfig, day: Day, served_rates: np.ndarray | None) -> np.ndarray:
+def training_reward(config: InventoryConfig, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
     """What PPO maximises for a day of a batch (see ``AgentView``): ``(batch,)``.
 
-    ``served_rates`` are the true mean demands of the day just served ``(batch, n)``, or None
-    where demand comes from a file.
+    ``sales_table`` is ``newsvendor.expected_sales_table`` of the true mean demands of the day
+    just served, ``(batch, n, max_demand + 2)``, or None where demand comes from a file.
     """
-    if served_rates is None:  # no hidden rates: the day as it happened
+    if sales_table is None:  # no hidden rates: the day as it happened
         if config.reward_mode == "original":
             return -LOST_UNIT_COST * day.total_lost
         return day.reward / cost_scale(config)
-    table = expected_sales_table(served_rates, config.max_demand)  # (batch, n, max_demand + 2)
+    table = sales_table
     shelf = np.minimum(day.stock + day.sales, config.max_demand + 1)
     expected_sales = np.take_along_axis(table, shelf[..., None], axis=-1)[..., 0]
     expected_lost = table[..., -1] - expected_sales
@@ -210,6 +217,7 @@ class AgentVecEnv(VecEnv):
         self._actions: np.ndarray | None = None
         self._env_obs: np.ndarray | None = None
         self._days: list[Day] = []
+        self._sales_table: np.ndarray | None = None
         self._returns = np.zeros(n_envs)
         self._started = time.perf_counter()
 
@@ -225,10 +233,20 @@ class AgentVecEnv(VecEnv):
 
     def _start_episodes(self) -> np.ndarray:
         self.sim.reset(self._rngs)
+        cfg = self.config
+        # the expected sales of every shelf level under the true rates: once per episode where
+        # the rates hold all episode, else each day (``_todays_sales_table``)
+        constant = cfg.rates_known and not cfg.has_varying_rates
+        self._sales_table = expected_sales_table(self.sim.base_rates, cfg.max_demand) if constant else None
         self._days = []
         self._returns = np.zeros(self.num_envs)
         self._env_obs = self.sim.observe()
         return self.view.start(self._env_obs, self._weekday())
+
+    def _todays_sales_table(self) -> np.ndarray | None:
+        """``expected_sales_table`` of the coming day's true rates; None for file demand."""
+        rates = self.sim.rates_ahead(1)
+        return None if rates is None else expected_sales_table(rates[:, 0], self.config.max_demand)
 
     def _weekday(self) -> np.ndarray | None:
         return self.sim.weekday() if self.config.has_calendar else None
@@ -237,9 +255,9 @@ class AgentVecEnv(VecEnv):
         self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
-        served = self.sim.rates_ahead(1)
+        table = self._sales_table if self._sales_table is not None else self._todays_sales_table()
         day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs))
-        rewards = self.view.reward(day, None if served is None else served[:, 0])
+        rewards = self.view.reward(day, table)
         self._returns += rewards
         self._days.append(day)
         self._env_obs = self.sim.observe()
@@ -369,6 +387,7 @@ class TrainedAgent(BatchPolicy):
     def __init__(self, model: Any, config: InventoryConfig, agent: str = "structured"):
         self.model = model
         self.config = config
+        self.kind = agent
         self.view = make_view(config, agent)
         self._agent_obs: np.ndarray | None = None
         self._first_day = True

@@ -1,6 +1,6 @@
 """Demand: what customers ask for in each episode, drawn at reset from the env's own generator.
 
-``draw_demand`` returns an episode's whole demand (the history days before day 1 included)
+``draw_demands`` returns a batch of episodes' whole demand (the history days before day 1 included)
 and, where demand comes from hidden rates, those rates day by day, so a step never draws.
 For the original warehouse the draws are exactly the original ones (the rates, then one
 Poisson draw of every day), so the same seed gives the same demand as it always did.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +27,17 @@ from config import InventoryConfig, ScenarioError
 
 @dataclass(frozen=True)
 class EpisodeDemand:
-    """One episode's demand: ``demand`` is ``(history_days + episode_days, n_products)`` whole
-    units; ``rates`` the true mean of each of those days (None where demand comes from a
-    file); ``base_rates`` the per-product rates drawn at reset (None for a file);
-    ``first_weekday`` the weekday of the first history day (0 = Monday); ``first_date`` the
-    date of that day for file demand."""
+    """The episodes of a batch of warehouses: ``demand`` is ``(batch, history_days + episode_days,
+    n_products)`` whole units; ``rates`` the true mean of each of those days (None where demand
+    comes from a file); ``base_rates`` the per-product rates drawn at reset ``(batch, n)`` (None
+    for a file); ``first_weekday`` the weekday of each episode's first history day (0 = Monday);
+    ``first_date`` that day's date for file demand (None otherwise)."""
 
     demand: np.ndarray
     rates: np.ndarray | None
     base_rates: np.ndarray | None
-    first_weekday: int
-    first_date: dt.date | None = None
+    first_weekday: np.ndarray
+    first_date: list[dt.date | None]
 
 
 @dataclass(frozen=True)
@@ -65,27 +66,45 @@ class DemandData:
         return 0, days - length
 
 
-def draw_demand(config: InventoryConfig, rng: np.random.Generator) -> EpisodeDemand:
-    """An episode's demand, drawn from ``rng`` only."""
+def draw_demands(config: InventoryConfig, rngs: Sequence[np.random.Generator]) -> EpisodeDemand:
+    """One episode's demand per generator, each drawn from its own generator only (so a batch
+    draws exactly what single envs with the same generators draw)."""
     if config.demand_model == "file":
-        return _file_window(config, rng)
+        windows = [_file_window(config, rng) for rng in rngs]
+        demand = np.minimum(np.stack([window for window, _ in windows]), config.max_demand)
+        dates = [date for _, date in windows]
+        return EpisodeDemand(demand, None, None, np.array([date.weekday() for date in dates]), dates)
     n, days = config.n_products, config.history_days + config.episode_days
-    base = rng.uniform(config.rate_low, config.rate_high, n)
+    bases = [rng.uniform(config.rate_low, config.rate_high, n) for rng in rngs]
     if not config.has_varying_rates and config.demand_model == "poisson":
-        demand = np.minimum(rng.poisson(base, (days, n)), config.max_demand)  # the original's draw
-        return EpisodeDemand(demand, np.broadcast_to(base, (days, n)), base, first_weekday=0)
+        # the original's draws: the rates, then every day at once
+        draws = np.stack([rng.poisson(base, (days, n)) for rng, base in zip(rngs, bases, strict=True)])
+        base_rates = np.stack(bases)
+        rates = np.broadcast_to(base_rates[:, None, :], draws.shape)
+    else:
+        rates = np.stack([_episode_rates(config, rng, base) for rng, base in zip(rngs, bases, strict=True)])
+        base_rates = np.stack(bases)
+        if config.demand_model == "poisson":
+            draws = np.stack([rng.poisson(rate) for rng, rate in zip(rngs, rates, strict=True)])
+        else:  # negative binomial with mean `rates` and variance rates + rates**2 / nb_shape
+            shape = config.nb_shape
+            draws = np.stack(
+                [rng.negative_binomial(shape, shape / (shape + r)) for rng, r in zip(rngs, rates, strict=True)]
+            )
+    first_weekday = np.full(len(rngs), -config.history_days % 7)  # day 1 of the episode is a Monday
+    return EpisodeDemand(np.minimum(draws, config.max_demand), rates, base_rates, first_weekday, [None] * len(rngs))
+
+
+def _episode_rates(config: InventoryConfig, rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
+    """The true mean of every day and product of an episode: weekly pattern, trend and shocks."""
+    n, days = config.n_products, config.history_days + config.episode_days
     rates = base * _day_factors(config)[:, None]
     if config.shock_prob > 0:
         shocked = rng.random(n) < config.shock_prob
         shock_day = config.history_days + rng.integers(0, config.episode_days, n)
         after = np.arange(days)[:, None] >= shock_day[None, :]
         rates = np.where(shocked & after, rates * config.shock_factor, rates)
-    if config.demand_model == "poisson":
-        draws = rng.poisson(rates)
-    else:  # negative binomial with mean `rates` and variance rates + rates**2 / nb_shape
-        draws = rng.negative_binomial(config.nb_shape, config.nb_shape / (config.nb_shape + rates))
-    first_weekday = -config.history_days % 7  # day 1 of the episode is a Monday
-    return EpisodeDemand(np.minimum(draws, config.max_demand), rates, base, first_weekday)
+    return rates
 
 
 def _day_factors(config: InventoryConfig) -> np.ndarray:
@@ -96,13 +115,13 @@ def _day_factors(config: InventoryConfig) -> np.ndarray:
     return np.asarray(config.weekly)[weekday] * trend
 
 
-def _file_window(config: InventoryConfig, rng: np.random.Generator) -> EpisodeDemand:
+def _file_window(config: InventoryConfig, rng: np.random.Generator) -> tuple[np.ndarray, dt.date]:
+    """A seeded random window of the demand file and the date of its first day."""
     data = load_demand_file(config)
     first, last = data.window_starts(config)
     start = int(rng.integers(first, last + 1))
     window = data.units[start : start + config.history_days + config.episode_days]
-    date = data.start + dt.timedelta(days=start)
-    return EpisodeDemand(np.minimum(window, config.max_demand), None, None, date.weekday(), date)
+    return window, data.start + dt.timedelta(days=start)
 
 
 def load_demand_file(config: InventoryConfig) -> DemandData:

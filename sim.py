@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from config import InventoryConfig
-from demand import draw_demand
+from demand import draw_demands
 
 N_FEATURES = 6  # per product, before any in-transit features
 MAX_ORDER_UNITS = 1_000_000  # keeps the int64 order arithmetic (ordered @ ordered) exact
@@ -123,8 +123,8 @@ class Warehouses:
         self.pipeline = np.zeros((batch, cfg.max_lead_time, n), np.int64)  # slot k arrives in k days
         self.transit_total = np.zeros(batch, np.int64)
         self.demand = np.zeros((batch, h + days, n), np.int64)
-        self.rates: np.ndarray | None = np.zeros((batch, h + days, n)) if cfg.rates_known else None
-        self.base_rates: np.ndarray | None = np.zeros((batch, n)) if cfg.rates_known else None
+        self.rates: np.ndarray | None = None  # (batch, h + days, n) true means, from reset on (None: file demand)
+        self.base_rates: np.ndarray | None = None
         self.first_weekday = np.zeros(batch, np.int64)
         self.first_date: list[dt.date | None] = [None] * batch
         self.lead_times = np.full((batch, days, n), cfg.lead_time, np.int64)
@@ -152,13 +152,9 @@ class Warehouses:
             raise ValueError(f"need one generator per warehouse ({self.batch}), got {len(rngs)}")
         cfg = self.config
         days, n = cfg.episode_days, cfg.n_products
-        episodes = [draw_demand(cfg, rng) for rng in rngs]
-        self.demand = np.stack([episode.demand for episode in episodes])
-        if cfg.rates_known:
-            self.rates = np.stack([episode.rates for episode in episodes])
-            self.base_rates = np.stack([episode.base_rates for episode in episodes])
-        self.first_weekday = np.array([episode.first_weekday for episode in episodes])
-        self.first_date = [episode.first_date for episode in episodes]
+        episodes = draw_demands(cfg, rngs)
+        self.demand, self.rates, self.base_rates = episodes.demand, episodes.rates, episodes.base_rates
+        self.first_weekday, self.first_date = episodes.first_weekday, episodes.first_date
         # Supply draws come after demand and only where the mechanism is on, so the original
         # warehouse draws exactly what it always drew.
         if cfg.lead_time_max > cfg.lead_time:

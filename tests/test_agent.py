@@ -4,6 +4,7 @@ agent on the raw env, and loading a saved model."""
 import numpy as np
 import pytest
 from stable_baselines3 import PPO
+from stable_baselines3.common.monitor import Monitor
 
 from agent import LOST_UNIT_COST, AgentVecEnv, AgentView, TrainedAgent, load_agent
 from baselines import make_baseline
@@ -199,3 +200,57 @@ def test_predict_on_an_env_observation_says_what_to_use_instead(model_dir):
     agent_obs = AgentView(CONFIG).start(obs[None])[0]
     action, _ = model.predict(agent_obs, deterministic=True)  # the agent's own features still work
     assert action.shape == (CONFIG.n_products,)
+
+
+# ---------------------------------------------------------------------------- the training env
+def test_a_batch_of_training_envs_plays_exactly_what_single_ones_play():
+    config = InventoryConfig(episode_days=6)
+    batch = AgentVecEnv(config, 3, seed=20)
+    singles = [AgentVecEnv(config, 1, seed=20 + k) for k in range(3)]
+    obs = batch.reset()
+    np.testing.assert_array_equal(obs, np.concatenate([env.reset() for env in singles]))
+    rng = np.random.default_rng(0)
+    for _ in range(2 * config.episode_days):  # across an episode end and the automatic reset
+        actions = rng.uniform(-1, 1, (3, config.n_products)).astype(np.float32)
+        obs, rewards, dones, infos = batch.step(actions)
+        for k, env in enumerate(singles):
+            single_obs, single_rewards, single_dones, single_infos = env.step(actions[k : k + 1])
+            np.testing.assert_array_equal(obs[k], single_obs[0])
+            assert rewards[k] == single_rewards[0] and dones[k] == single_dones[0]
+            assert infos[k].keys() == single_infos[0].keys()
+
+
+def test_an_episode_end_follows_sb3s_conventions_and_other_days_carry_no_info():
+    config = InventoryConfig(episode_days=5)
+    env = AgentVecEnv(config, 2, seed=3)
+    env.reset()
+    view, single = AgentView(config), InventoryEnv(config)  # the first warehouse, replayed on its own
+    single_obs, _ = single.reset(seed=3)
+    agent_obs = view.start(single_obs[None])
+    returns = points = 0.0
+    for day in range(1, config.episode_days + 1):
+        actions = np.full((2, config.n_products), 0.2, np.float32)
+        single_obs, reward, _, truncated, info = single.step(view.to_env_actions(actions[:1], single_obs[None])[0])
+        agent_obs = view.observe(single_obs[None])
+        points += reward
+        obs, rewards, dones, infos = env.step(actions)
+        returns += rewards[0]
+        if day < config.episode_days:
+            assert not dones.any() and infos == [{}, {}]  # no per-day info is built for training
+    assert dones.all() and truncated
+    last = infos[0]
+    np.testing.assert_array_equal(last["terminal_observation"], agent_obs[0])  # the last day, as the agent saw it
+    assert last["TimeLimit.truncated"] is True
+    assert last["episode"]["l"] == config.episode_days and last["episode"]["r"] == pytest.approx(returns)
+    result = last["inventory_episode"]  # the episode in the env's own points
+    np.testing.assert_array_equal(result.stock[-1], info["stock"])
+    assert result.rewards.sum() == pytest.approx(points)
+    np.testing.assert_array_equal(obs[0], view.start(single.reset()[0][None])[0])  # already the next episode
+    assert env.env_is_wrapped(Monitor) == [True, True]
+
+
+def test_ppo_sees_monitor_statistics_from_the_batch():
+    model = build_model(AgentVecEnv(InventoryConfig(), 2, seed=0), seed=0)
+    model.learn(256)
+    assert len(model.ep_info_buffer) > 0
+    assert all(info["l"] == InventoryConfig().episode_days for info in model.ep_info_buffer)
