@@ -34,7 +34,7 @@ logging.disable(logging.WARNING)
 
 from env import InventoryConfig  # noqa: E402
 from train import TRAJECTORY_EVERY  # noqa: E402
-from ui.history import TrainingMonitor  # noqa: E402
+from ui.monitor import TrainingMonitor  # noqa: E402
 from ui.training import render_training  # noqa: E402
 from utils import STREAM_NAME, StreamWriter, episode_record  # noqa: E402
 
@@ -64,6 +64,8 @@ def synthetic_episode(episode: int, rng: np.random.Generator) -> dict:
         "utilization": float(np.clip(0.8 + rng.normal(0, 0.03), 0, 1)),
         "order_accuracy": 1.0,
         "allocation_quality": float(np.clip(0.3 + 0.6 * progress + rng.normal(0, 0.05), -1, 1)),
+        "cost_per_day": 0.0,  # the original warehouse counts no money
+        "profit_per_day": 0.0,
     }
     sampled = (episode - 1) % TRAJECTORY_EVERY == 0
     if sampled:
@@ -86,6 +88,7 @@ def write_stream(path: Path, megabytes: float, seed: int) -> int:
         "run_id": "bench",
         "started": "2026-01-01T00:00:00",
         "resumed": False,
+        "scenario": {"name": "default", "description": "The original warehouse.", "path": "", "overrides": []},
         "env_config": CONFIG.to_dict(),
         "hyperparams": {},
         "seed": seed,

@@ -333,8 +333,8 @@ def trial_curves_spec(value_title: str) -> dict:
             "x": {
                 "field": "step",
                 "type": "quantitative",
-                "title": "evaluation step",
-                "axis": {"tickMinStep": 1, "format": "d"},
+                "title": "timesteps trained",
+                "axis": {"tickMinStep": 1, "format": ",d"},
             },
             "y": {"field": "value", "type": "quantitative", "title": value_title, "scale": {"zero": False}},
             "color": {"field": "trial", "type": "nominal", "legend": None, "scale": {"scheme": "tableau10"}},

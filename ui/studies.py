@@ -124,9 +124,16 @@ def load_study(storage: optuna.storages.BaseStorage, name: str) -> optuna.Study:
         raise StorageError(f"cannot read study {name!r}: {describe_error(error)}") from None
 
 
+def played(trials: Sequence[optuna.trial.FrozenTrial]) -> list[optuna.trial.FrozenTrial]:
+    """The trials that were run: without ``tune.py``'s surplus ones (started when other workers
+    had already taken every place, and stopped at once; user attribute ``surplus``)."""
+    return [trial for trial in trials if not trial.user_attrs.get("surplus")]
+
+
 def trials_frame(trials: Sequence[optuna.trial.FrozenTrial]) -> pd.DataFrame:
-    """One row per trial: number, state, value, duration (s), the last step reported, then one
-    column per parameter (blank where a trial did not set it)."""
+    """One row per trial: number, state, value, duration (s), the last step reported, why it
+    stopped early where ``tune.py`` said (``diverged``), then one column per parameter (blank
+    where a trial did not set it)."""
     rows = []
     for trial in trials:
         duration = trial.duration.total_seconds() if trial.duration is not None else None
@@ -138,6 +145,7 @@ def trials_frame(trials: Sequence[optuna.trial.FrozenTrial]) -> pd.DataFrame:
                 "value": trial.value if len(trial.values or ()) == 1 else None,
                 "duration (s)": None if duration is None else round(duration, 1),
                 "last step": max(steps) if steps else None,
+                "note": str(trial.user_attrs.get("diverged", "")),
                 **{f"param: {key}": value for key, value in trial.params.items()},
             }
         )

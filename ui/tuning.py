@@ -29,6 +29,7 @@ from ui.studies import (
     list_studies,
     load_study,
     open_storage,
+    played,
     study_facts,
     trials_frame,
 )
@@ -75,7 +76,8 @@ def pick_study(url: str) -> tuple[optuna.Study, StudyInfo] | None:
 def render_study(url: str, study: optuna.Study, info: StudyInfo) -> None:
     """One study: what it tunes, its trials, the best value over them, the intermediate values
     and the importances."""
-    trials = study.get_trials(deepcopy=False)
+    every = study.get_trials(deepcopy=False)
+    trials = played(every)
     finished = complete(trials)
     facts = dict(study_facts(info))
     st.markdown(" · ".join(f"{key}: **{value}**" for key, value in facts.items()))
@@ -100,7 +102,7 @@ def render_study(url: str, study: optuna.Study, info: StudyInfo) -> None:
         else:
             st.info("No finished trial yet.", icon=":material/hourglass_top:")
     with right:
-        st.markdown(f"**Intermediate values** ({metric} at each evaluation step; dashed: pruned)")
+        st.markdown(f"**Intermediate values** ({metric} at each evaluation, by timesteps trained; dashed: pruned)")
         curves = intermediate_frame(trials)
         if len(curves):
             chart(curves, trial_curves_spec(metric))
@@ -108,6 +110,8 @@ def render_study(url: str, study: optuna.Study, info: StudyInfo) -> None:
             st.info("No trial has reported an intermediate value yet.", icon=":material/hourglass_top:")
     st.markdown("**Trials**")
     st.dataframe(trials_frame(trials), width="stretch", hide_index=True)
+    if len(every) > len(trials):
+        st.caption(f"{len(every) - len(trials)} surplus trials (started when every place was taken) are not shown.")
     st.markdown("**Parameter importances** (fANOVA: the share of the value's variance each parameter explains)")
     found = cached_importances(url, info.name, tuple(trial.number for trial in finished))
     if isinstance(found, str):

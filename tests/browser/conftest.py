@@ -1,6 +1,7 @@
 """Fixtures for driving the dashboard in a real browser: Debian's Chromium through Playwright's
-sync API (never ``playwright install``), a ``streamlit run`` server per log directory, and
-where the screenshots go.
+sync API (never ``playwright install``), a ``streamlit run`` server per log directory, the log
+directories beyond conftest's default run (a lead-time run; a showcase with evaluation reports
+and a tuning study), and where the screenshots go.
 
 The tests always take the README's screenshots; they land in ``docs/`` only when asked
 (the option is defined in ``tests/conftest.py``):
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from tests.test_dashboard_models import make_study, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -51,6 +54,33 @@ def screenshot_dir(pytestconfig, tmp_path_factory) -> Path:
 def chromium_path() -> str | None:
     """``$CHROMIUM_PATH``, else the ``chromium`` on the PATH (Debian's package)."""
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def lead_time_run(tmp_path_factory) -> Path:
+    """A log directory from a tiny training run in the ``lead-time`` scenario (orders take 3 days)."""
+    log_dir = tmp_path_factory.mktemp("lead-time-run")
+    command = [sys.executable, "train.py", "--scenario", "lead-time", "--total-timesteps", "1024", "--n-envs", "2"]
+    subprocess.run(
+        [*command, "--checkpoint-freq", "1024", "--log-dir", str(log_dir)], cwd=ROOT, check=True, capture_output=True
+    )
+    return log_dir
+
+
+@pytest.fixture(scope="session")
+def showcase(run_dir, tmp_path_factory) -> Path:
+    """A copy of the default run with what the Compare and Tuning pages read: evaluation reports
+    (the default scenario, costs, and the lost-sales family against the optimum) and a study."""
+    log_dir = tmp_path_factory.mktemp("showcase") / "logs"
+    shutil.copytree(run_dir, log_dir)
+    write_report(log_dir / "evaluation_default.json", "default", rules=("proportional", "newsvendor", "oracle"))
+    write_report(log_dir / "evaluation_costs.json", "costs", rules=("proportional", "newsvendor", "base-stock"))
+    for cost in (4, 9):
+        overrides = ["lead_time=2", f"lost_sale_cost={cost}", "episode_days=200"]
+        rules = ("optimal", "newsvendor", "base-stock")
+        write_report(log_dir / f"evaluation_lost_sales_p{cost}.json", "lost-sales", overrides, rules=rules)
+    make_study(log_dir / "tuning.db", finished=8)
+    return log_dir
 
 
 @pytest.fixture(scope="session")

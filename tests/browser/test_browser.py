@@ -1,6 +1,7 @@
-"""The dashboard in a real browser: pages load, the sidebar menu switches them and each has
-its own URL, a manual order advances the day, and the Training page follows a stream written
-by another process without a reload.
+"""The dashboard in a real browser: every page loads without an error box, the sidebar menu
+switches them and each has its own URL, a manual order advances the day (and, with a lead
+time, is in transit and then on the shelf on the right day), the Compare page shows its
+tables, and the Training page follows a stream written by another process without a reload.
 
 Also takes the README's screenshots of each page (into ``--screenshots DIR``, see conftest.py).
 """
@@ -41,7 +42,8 @@ def metric_value(page: Page, label: str):
     return card.get_by_test_id("stMetricValue")
 
 
-def test_every_mode_loads_and_the_mode_switch_works(open_dashboard, run_dir, screenshot_dir):
+def test_every_page_loads_and_the_menu_switches_them(open_dashboard, showcase, screenshot_dir):
+    run_dir = showcase
     page = open_dashboard(run_dir)
     expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
     episodes = sum('"type":"episode"' in line for line in (run_dir / "stream_data.json").open())
@@ -64,10 +66,26 @@ def test_every_mode_loads_and_the_mode_switch_works(open_dashboard, run_dir, scr
 
     switch_mode(page, "Manual")
     expect(page.get_by_text(f"Day 1 of {episode_days(run_dir)}")).to_be_visible(timeout=WAIT_MS)
+    assert_no_error(page)
+
+    switch_mode(page, "Compare")
+    expect(page.get_by_role("heading", name="Gaps to the optimum (lost-sales family)")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(3, timeout=WAIT_MS)  # overview, report, optimum
+    wait_for_charts(page, 1)
+    assert_no_error(page)
+    page.screenshot(path=screenshot_dir / "compare.png")
+
+    switch_mode(page, "Tuning")
+    expect(page.get_by_text("Parameter importances")).to_be_visible(timeout=WAIT_MS)
+    expect(metric_value(page, "Trials")).to_have_text("10")
+    wait_for_charts(page, 3)
+    assert_no_error(page)
+    page.screenshot(path=screenshot_dir / "tuning.png")
+
     switch_mode(page, "Training")
     expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
     assert_no_error(page)
-    assert {path.name for path in screenshot_dir.iterdir()} >= {"training.png", "replay.png"}
+    assert {path.name for path in screenshot_dir.iterdir()} >= {"training.png", "replay.png", "compare.png"}
 
 
 def place_order(page: Page, next_day: int, days: int) -> None:
@@ -80,14 +98,46 @@ def test_a_page_opens_directly_at_its_url(open_dashboard, run_dir):
     expect(page.get_by_role("heading", name="Day 1, product by product")).to_be_visible(timeout=WAIT_MS)
     assert page.get_by_text("Page not found").count() == 0
     assert_no_error(page)
+    for url_path, text in (("compare", "No evaluation report"), ("tuning", "No tuning study")):
+        page.goto(page.url.rsplit("/", 1)[0] + f"/{url_path}")
+        expect(page.get_by_text(text)).to_be_visible(timeout=WAIT_MS)
+        assert_no_error(page)
 
 
-def test_a_manual_order_advances_the_day(open_dashboard, run_dir, screenshot_dir):
+def order(page: Page, product: int, units: int) -> None:
+    """Type ``units`` into a product's number input (Enter reruns the page)."""
+    page.get_by_label(f"Product {product}").fill(str(units))
+    page.get_by_label(f"Product {product}").press("Enter")
+
+
+def test_a_manual_order_with_a_lead_time_is_in_transit_then_on_the_shelf(open_dashboard, lead_time_run):
+    # lead_time 3: an order placed on day d is on the shelf before the demand of day d + 2.
+    page = open_dashboard(lead_time_run, "manual")
+    days = episode_days(lead_time_run)
+    expect(page.get_by_text(f"Day 1 of {days}")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("before the demand of day 3")).to_be_visible()
+    order(page, 0, 7)
+    expect(page.get_by_text("Your order: 7 units")).to_be_visible(timeout=WAIT_MS)
+    place_order(page, 2, days)
+    expect(page.get_by_text("coming: 7 on day 3")).to_be_visible(timeout=WAIT_MS)  # in transit, the next day
+    expect(page.get_by_text("7 units on day 3")).to_be_visible()
+    order(page, 0, 0)
+    expect(page.get_by_text("Your order: 0 units")).to_be_visible(timeout=WAIT_MS)
+    place_order(page, 3, days)
+    expect(page.get_by_text("Day 2: you received 0 units")).to_be_visible()
+    expect(page.get_by_text("coming: 7 on day 3")).to_be_visible()  # arriving today, before the demand
+    place_order(page, 4, days)
+    expect(page.get_by_text("Day 3: you received 7 units")).to_be_visible(timeout=WAIT_MS)
+    assert page.get_by_text("coming: 7").count() == 0
+    assert_no_error(page)
+
+
+def test_a_manual_order_advances_the_day(open_dashboard, lead_time_run, screenshot_dir):
+    run_dir = lead_time_run
     page = open_dashboard(run_dir, "manual")  # straight to the page's URL
     days = episode_days(run_dir)
     expect(page.get_by_text(f"Day 1 of {days}")).to_be_visible(timeout=WAIT_MS)
-    page.get_by_label("Product 0").fill("3")
-    page.get_by_label("Product 0").press("Enter")
+    order(page, 0, 3)
     expect(page.get_by_text("Your order: 3 units")).to_be_visible(timeout=WAIT_MS)
     place_order(page, 2, days)
     wait_for_charts(page, 3)  # the charts of the days played appear after the first one
@@ -98,8 +148,7 @@ def test_a_manual_order_advances_the_day(open_dashboard, run_dir, screenshot_dir
         page.get_by_role("button", name="Suggest").click()
         expect(page.get_by_text(f"Your order: {free_space} units")).to_be_visible(timeout=WAIT_MS)
         place_order(page, day, days)
-    page.get_by_label("Product 0").fill("500")
-    page.get_by_label("Product 0").press("Enter")
+    order(page, 0, 1000)  # more than the free space of the 300-unit warehouse
     expect(page.get_by_text("would be refused at the door")).to_be_visible(timeout=WAIT_MS)
     place_order(page, 6, days)
     expect(page.get_by_text("were refused at the door")).to_be_visible()
