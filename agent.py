@@ -17,7 +17,7 @@ low-noise training signal, so this module translates between the two:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,12 @@ from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 from torch import nn
 
-from baselines import BatchPolicy, Known, estimated_rates
+from baselines import BatchPolicy, Known, estimated_rates, make_rule
 from config import InventoryConfig
 from env import InventoryEnv, Observation, order_action
 from episodes import EpisodeResult
-from newsvendor import base_stock_levels, critical_ratio, expected_sales_table, newsvendor_units
+from newsvendor import expected_sales_table, newsvendor_units
+from rule_tuning import best_rule
 from sim import Day, Warehouses
 from utils import ModelLoadError, describe_error, load_run_config, resolve_model_path
 
@@ -52,13 +53,17 @@ class AgentView:
     on), the day as a fraction of the episode and, where demand depends on the weekday, the
     next day's weekday (one-hot).
 
-    **Action**: one number in [-1, 1] per product, a correction to the rule's demand-rate
-    estimate, ``rate = 7-day average * exp(rate_range * action)``. The order is the rule's for
-    those rates: in ``fill`` mode the capacity-constrained newsvendor allocation of the gap
-    (on the inventory position, over the lead time), in ``free`` mode base-stock levels at the
-    scenario's critical ratio. An action of zero is thus exactly the ``newsvendor`` (or
-    ``base-stock``) rule, where PPO starts; what it learns is when and how far to trust other
-    evidence (the episode-long mean, yesterday, the day, the weekday) over the 7-day average.
+    **Action**: one number in [-1, 1] per product: a correction to a classic rule, so that an
+    action of zero is exactly that rule, where PPO starts, and the whole gain over it is learned.
+    In ``fill`` mode (the order is the gap) it corrects the newsvendor rule's demand-rate
+    estimate, ``rate = 7-day average * exp(rate_range * action)``, and the order is the
+    capacity-constrained newsvendor allocation of the gap for those rates (on the inventory
+    position, over the lead time): what it learns is when to trust other evidence (the
+    episode-long mean, yesterday, the day, the weekday) over the 7-day average. In ``free`` mode
+    (the order size is decided) it moves the order of the scenario's best tuned rule
+    (``rule_tuning.best_rule``: s-S where orders have a fixed cost, capped base-stock in the
+    lost-sales family, ...) by up to ``order_range`` x the product's daily rate (at least one
+    unit); the agent then also sees that rule's order and the inventory position.
 
     **Training signal** (``training_reward``): where demand comes from hidden rates, the
     *expected* cost of the day's shelf under the true rates of that day (for the original
@@ -68,17 +73,27 @@ class AgentView:
     """
 
     rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the 7-day average
+    order_range = 0.6  # free mode: orders move by up to 0.6 x the daily rate
 
-    def __init__(self, config: InventoryConfig):
+    def __init__(self, config: InventoryConfig, base: Mapping[str, Any] | None = None):
         self.config = config
         n = config.n_products
         self.env_features = Warehouses(config, 1).n_features
-        self.features = self.env_features + 2 + (7 if config.has_calendar else 0)
+        self.base: dict[str, Any] | None = None  # free mode: {"rule": name, "parameters": {...}}
+        if config.order_mode == "free":
+            if base is None:
+                best = best_rule(config)
+                base = {"rule": best.rule, "parameters": best.parameters}
+            self.base = {"rule": base["rule"], "parameters": dict(base["parameters"])}
+            self._rule = make_rule(self.base["rule"], config, **self.base["parameters"])
+        self.calendar_at = self.env_features + 2  # where the weekday (one-hot) starts, if any
+        self.order_at = self.calendar_at + (7 if config.has_calendar else 0)  # free mode: rule's order, position
+        self.features = self.order_at + (2 if self.base else 0)
         self.observation_space = spaces.Box(-np.inf, np.inf, (n * self.features,), np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, (n,), np.float32)
-        self.ratio = critical_ratio(config.holding_cost, config.lost_sale_cost, config.price, config.unit_cost)
         self._demand_sum = np.zeros((1, n))
         self._decoded: tuple[np.ndarray, Observation] | None = None
+        self._based: tuple[np.ndarray, np.ndarray] | None = None
         self._days_seen = 0
         self._day = 0
 
@@ -88,8 +103,16 @@ class AgentView:
             self._decoded = (obs, Observation.decode(obs, self.config))
         return self._decoded[1]
 
+    def _base_units(self, obs: np.ndarray, weekday: np.ndarray | None) -> np.ndarray:
+        """Free mode: the base rule's order for ``obs``, once per observation."""
+        if self._based is None or self._based[0] is not obs:
+            self._based = (obs, self._rule.units(self._decode(obs), Known(self._day, weekday, None)))
+        return self._based[1]
+
     def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """Start an episode from the env's first observations ``(batch, env size)``."""
+        if self.base:
+            self._rule.start(obs, Known(0, weekday, None))
         self._days_seen = self.config.history_days
         # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
         self._demand_sum = np.rint(self._decode(obs).avg7_demand * self._days_seen)
@@ -111,22 +134,28 @@ class AgentView:
         rows[..., self.env_features] = self._demand_sum / (self._days_seen * cfg.max_demand)
         rows[..., self.env_features + 1] = self._day / cfg.episode_days
         if cfg.has_calendar:
-            rows[..., self.env_features + 2 :] = np.eye(7, dtype=np.float32)[np.asarray(weekday)][:, None, :]
+            rows[..., self.calendar_at : self.order_at] = np.eye(7, dtype=np.float32)[np.asarray(weekday)][:, None, :]
+        if self.base:
+            observation = self._decode(obs)
+            rows[..., self.order_at] = self._base_units(obs, weekday) / cfg.max_demand
+            rows[..., self.order_at + 1] = (observation.stock + observation.in_transit.sum(-1)) / cfg.max_demand
         return rows.reshape(batch, -1)
 
-    def to_env_actions(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    def to_env_actions(self, actions: np.ndarray, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """Env actions ``(batch, action size)`` from the agent's actions and the env observations."""
         cfg = self.config
         observation = self._decode(obs)
-        # the rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
-        rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * np.clip(actions, -1.0, 1.0))
+        actions = np.clip(actions, -1.0, 1.0)
+        if self.base:  # the best rule's order, moved
+            step = np.maximum(self.order_range * estimated_rates(observation, cfg), 1.0)
+            units = np.maximum(self._base_units(obs, weekday) + np.rint(step * actions), 0)
+            return order_action(units, observation.free_space, cfg).astype(np.float32)
+        # the newsvendor rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
+        rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * actions)
         position = observation.stock + observation.in_transit.sum(axis=-1)
         days = cfg.max_lead_time  # the order must cover the demand until the next one arrives
         protected = rates if days == 1 else rates * days
-        if cfg.order_mode == "fill":
-            units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)
-        else:
-            units = np.maximum(base_stock_levels(protected, days * cfg.max_demand, self.ratio) - position, 0)
+        units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)
         return order_action(units, observation.free_space, cfg).astype(np.float32)
 
     def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
@@ -139,9 +168,9 @@ class DirectView:
     env's own observation, action space and reward, no features, decoding or training signal
     added, so what the structure of ``AgentView`` adds can be measured."""
 
-    def __init__(self, config: InventoryConfig):
+    def __init__(self, config: InventoryConfig, base: Mapping[str, Any] | None = None):
         env = InventoryEnv(config)
-        self.config = config
+        self.config, self.base = config, None
         self.observation_space, self.action_space = env.observation_space, env.action_space
 
     def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
@@ -150,7 +179,7 @@ class DirectView:
     def observe(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         return obs
 
-    def to_env_actions(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    def to_env_actions(self, actions: np.ndarray, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         return actions
 
     def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
@@ -161,9 +190,12 @@ class DirectView:
 AGENTS = {"structured": AgentView, "direct": DirectView}
 
 
-def make_view(config: InventoryConfig, agent: str = "structured") -> AgentView | DirectView:
-    """How agent ``agent`` sees ``config``'s warehouses (one of ``AGENTS``)."""
-    return AGENTS[agent](config)
+def make_view(
+    config: InventoryConfig, agent: str = "structured", base: Mapping[str, Any] | None = None
+) -> AgentView | DirectView:
+    """How agent ``agent`` sees ``config``'s warehouses (one of ``AGENTS``; ``base``: the rule a
+    structured agent corrects in free mode, as a run recorded it; chosen afresh if None)."""
+    return AGENTS[agent](config, base)
 
 
 def training_reward(config: InventoryConfig, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
@@ -205,10 +237,17 @@ class AgentVecEnv(VecEnv):
     plays exactly the episodes of an ``InventoryEnv`` reset once with seed ``s + k``.
     """
 
-    def __init__(self, config: InventoryConfig, n_envs: int, seed: int | None = None, agent: str = "structured"):
+    def __init__(
+        self,
+        config: InventoryConfig,
+        n_envs: int,
+        seed: int | None = None,
+        agent: str = "structured",
+        base: Mapping[str, Any] | None = None,
+    ):
         self.config = config
         self.sim = Warehouses(config, n_envs)
-        self.view = make_view(config, agent)
+        self.view = make_view(config, agent, base)
         self.render_mode = None
         super().__init__(n_envs, self.view.observation_space, self.view.action_space)
         self._rngs = [seeding.np_random(None)[0] for _ in range(n_envs)]
@@ -256,7 +295,7 @@ class AgentVecEnv(VecEnv):
 
     def step_wait(self) -> VecEnvStepReturn:
         table = self._sales_table if self._sales_table is not None else self._todays_sales_table()
-        day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs))
+        day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs, self._weekday()))
         rewards = self.view.reward(day, table)
         self._returns += rewards
         self._days.append(day)
@@ -384,11 +423,13 @@ class TrainedAgent(BatchPolicy):
 
     name = "ppo"
 
-    def __init__(self, model: Any, config: InventoryConfig, agent: str = "structured"):
+    def __init__(
+        self, model: Any, config: InventoryConfig, agent: str = "structured", base: Mapping[str, Any] | None = None
+    ):
         self.model = model
         self.config = config
         self.kind = agent
-        self.view = make_view(config, agent)
+        self.view = make_view(config, agent, base)
         self._agent_obs: np.ndarray | None = None
         self._first_day = True
 
@@ -401,7 +442,7 @@ class TrainedAgent(BatchPolicy):
             self._agent_obs = self.view.observe(obs, known.weekday)
         self._first_day = False
         actions, _ = self.model.predict(self._agent_obs, deterministic=True)
-        return self.view.to_env_actions(actions, obs)
+        return self.view.to_env_actions(actions, obs, known.weekday)
 
 
 def load_agent(model_path: str | Path, config: InventoryConfig | None = None) -> tuple[TrainedAgent, InventoryConfig]:
@@ -421,7 +462,7 @@ def load_agent(model_path: str | Path, config: InventoryConfig | None = None) ->
         model = PPO.load(path, device="cpu")
     except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
         raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
-    agent = TrainedAgent(model, config, run_config.get("agent", "structured"))
+    agent = TrainedAgent(model, config, run_config.get("agent", "structured"), run_config.get("agent_base"))
     expected = (agent.view.observation_space.shape, agent.view.action_space.shape)
     found = (model.observation_space.shape, model.action_space.shape)
     if found != expected:

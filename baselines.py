@@ -146,17 +146,17 @@ class Rule(BatchPolicy):
 
     def decide(self, obs: np.ndarray, known: Known) -> np.ndarray:
         cfg = self.config
-        observation = Observation.decode(obs, cfg)
         if self.name == "random":
             return self.rng.random((len(obs), cfg.action_size))
+        observation = Observation.decode(obs, cfg)
+        return order_action(self.units(observation, known), observation.free_space, cfg)
+
+    def units(self, observation: Observation, known: Known) -> np.ndarray:
+        """The rule's order in whole units per product (in fill mode, the proportions in which to
+        split the gap), for decoded observations (not for ``random``)."""
+        cfg, days, name = self.config, self.days, self.name
         rates = estimated_rates(observation, cfg)
         position = observation.stock + observation.in_transit.sum(axis=-1)
-        units = self._units(observation, position, rates, known)
-        return order_action(units, observation.free_space, cfg)
-
-    def _units(self, observation: Observation, position: np.ndarray, rates: np.ndarray, known: Known) -> np.ndarray:
-        """Whole units per product (in fill mode, the proportions in which to split the gap)."""
-        cfg, days, name = self.config, self.days, self.name
         fill = cfg.order_mode == "fill"
         if name == "uniform":
             if fill:

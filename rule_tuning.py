@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines import TUNABLE, Rule, applicable, make_rule
+from baselines import RULES, TUNABLE, Rule, applicable, make_rule
 from config import InventoryConfig
 from episodes import main_metric, score_batch
 from utils import cache_dir, write_json_atomic
@@ -125,6 +125,33 @@ def tuned_rule(name: str, config: InventoryConfig, seed: int = 0) -> tuple[Rule,
         return make_rule(name, config, seed), None
     result = tuned(name, config)
     return make_rule(name, config, seed, **result.parameters), result
+
+
+def best_rule(config: InventoryConfig) -> Tuned:
+    """The best rule that knows only what a policy may know (not ``random``, ``oracle`` or
+    ``optimal``) for ``config``'s scenario, tuned, by its main metric on the tuning seeds: the
+    yardstick an agent must beat, and where the agent's decoder starts in free order mode."""
+    path = cache_dir("rules") / f"best-{_key('best', config)}.json"
+    if path.is_file():
+        try:
+            return Tuned(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass  # a damaged cache entry: choose again
+    names, _ = applicable_rules(config, [name for name in RULES if name not in ("random", "oracle", "optimal")])
+    candidates = []
+    for name in names:
+        if name in TUNABLE:
+            candidates.append(tuned(name, config))
+        else:
+            started = time.perf_counter()
+            train_part = config.with_demand_part("train")
+            score = float(score_batch(make_rule(name, train_part), train_part, tuning_seeds(config)).mean())
+            episodes = len(tuning_seeds(config))
+            candidates.append(Tuned(name, {}, score, 1, episodes, time.perf_counter() - started))
+    _, sign = main_metric(config)
+    best = max(candidates, key=lambda candidate: sign * candidate.score)
+    write_json_atomic(path, best.__dict__)
+    return best
 
 
 def applicable_rules(config: InventoryConfig, names: Any) -> tuple[list[str], dict[str, str]]:

@@ -279,13 +279,18 @@ def summarize_episode(result: EpisodeResult) -> dict:
 
 
 def make_training_env(
-    config: InventoryConfig, n_envs: int, seed: int, agent: str = "structured", gamma: float = 0.99
+    config: InventoryConfig,
+    n_envs: int,
+    seed: int,
+    agent: str = "structured",
+    gamma: float = 0.99,
+    base: dict | None = None,
 ) -> VecEnv:
     """``n_envs`` warehouses stepped as one batch, as PPO sees them (``agent.AgentVecEnv``);
     warehouse k is seeded with ``seed + k``. Plain PPO (``direct``) learns from the env's own
     reward, thousands of points a day, which SB3's ``VecNormalize`` scales (its returns' running
     standard deviation, discounted by ``gamma``); the observations stay as they are."""
-    env = AgentVecEnv(config, n_envs, seed, agent)
+    env = AgentVecEnv(config, n_envs, seed, agent, base)
     return VecNormalize(env, norm_obs=False, norm_reward=True, gamma=gamma) if agent == "direct" else env
 
 
@@ -547,7 +552,9 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
         scenario = dict(previous.get("scenario", {"name": DEFAULT_SCENARIO}))
         run_id, hyperparams = str(previous["run_id"]), dict(previous["hyperparams"])
         agent = previous.get("agent", "structured")
-        env = make_training_env(config, args.n_envs, args.seed, agent, hyperparams.get("gamma", 0.99))
+        env = make_training_env(
+            config, args.n_envs, args.seed, agent, hyperparams.get("gamma", 0.99), previous.get("agent_base")
+        )
         model = load_model(path, env, tensorboard_log)
     except ModelLoadError as error:
         raise BadArgument("--resume", str(error)) from error
@@ -601,12 +608,14 @@ def run_training(args: Args, setup: RunSetup) -> Path:
         "scenario": setup.scenario,
         "env_config": setup.config.to_dict(),
         "agent": setup.agent,
+        "agent_base": setup.env.get_attr("view")[0].base,  # the rule a structured agent corrects (free mode)
         "hyperparams": {**setup.hyperparams, "n_envs": args.n_envs},
         "hyperparams_file": None if args.hyperparams is None else str(args.hyperparams),
         "seed": args.seed,
         "total_timesteps": model.num_timesteps + setup.budget,
     }
-    kept = ("scenario", "env_config", "agent", "hyperparams", "hyperparams_file", "seed", "total_timesteps", "run_id")
+    kept = ("scenario", "env_config", "agent", "agent_base", "hyperparams", "hyperparams_file", "seed")
+    kept += ("total_timesteps", "run_id")
     run_config = {key: header[key] for key in kept}
     run_config.update(versions=library_versions(), command=["python", "train.py", *args.to_argv()])
     write_json_atomic(log_dir / RUN_CONFIG_NAME, run_config)

@@ -1,6 +1,8 @@
 """The agent's view of the env: features, action decoding, training reward, the trained
 agent on the raw env, and loading a saved model."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from stable_baselines3 import PPO
@@ -8,9 +10,11 @@ from stable_baselines3.common.monitor import Monitor
 
 from agent import LOST_UNIT_COST, AgentVecEnv, AgentView, TrainedAgent, load_agent
 from baselines import make_baseline
+from config import load_scenario
 from env import N_FEATURES, InventoryConfig, InventoryEnv
-from episodes import play_episode
+from episodes import play_batch, play_episode
 from newsvendor import demand_survival, expected_sales_table
+from rule_tuning import best_rule, tuned_rule
 from train import build_model, make_training_env
 from utils import ModelLoadError, write_json_atomic
 
@@ -18,14 +22,14 @@ CONFIG = InventoryConfig()
 
 
 class ConstantModel:
-    """A stand-in for a trained model: always the same correction."""
+    """A stand-in for a trained model: always the same correction, for every warehouse."""
 
-    def __init__(self, value: float):
-        self.action = np.full(CONFIG.n_products, value, np.float32)
+    def __init__(self, value: float, n_products: int = CONFIG.n_products):
+        self.action = np.full(n_products, value, np.float32)
 
     def predict(self, observation, deterministic=True):
         assert deterministic
-        return self.action, None
+        return np.broadcast_to(self.action, (*np.shape(observation)[:-1], len(self.action))), None
 
 
 def play(policy, seed):
@@ -254,3 +258,17 @@ def test_ppo_sees_monitor_statistics_from_the_batch():
     model.learn(256)
     assert len(model.ep_info_buffer) > 0
     assert all(info["l"] == InventoryConfig().episode_days for info in model.ep_info_buffer)
+
+
+@pytest.mark.parametrize("scenario", ["lost-sales", "costs"])
+def test_in_free_mode_a_zero_action_is_exactly_the_best_tuned_rule(scenario):
+    config = dataclasses.replace(load_scenario(scenario).config, episode_days=40)
+    best = best_rule(config)
+    agent = TrainedAgent(ConstantModel(0.0, config.n_products), config)
+    assert agent.view.base == {"rule": best.rule, "parameters": best.parameters}
+    rule, _ = tuned_rule(best.rule, config)
+    ours, theirs = play_batch(agent, config, [5, 6]), play_batch(rule, config, [5, 6])
+    for mine, yours in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine.ordered, yours.ordered)
+    moved = TrainedAgent(ConstantModel(0.9, config.n_products), config)  # a correction moves the orders
+    assert any((a.ordered != b.ordered).any() for a, b in zip(play_batch(moved, config, [5, 6]), theirs, strict=True))

@@ -183,6 +183,7 @@ def test_run_config_rebuilds_the_run(run):
         "scenario",
         "env_config",
         "agent",
+        "agent_base",
         "hyperparams",
         "hyperparams_file",
         "seed",
@@ -193,6 +194,7 @@ def test_run_config_rebuilds_the_run(run):
     }
     assert run_config["scenario"]["name"] == "default" and run_config["scenario"]["overrides"] == []
     assert run_config["agent"] == "structured" and run_config["hyperparams_file"] is None
+    assert run_config["agent_base"] is None  # fill mode: the agent corrects the newsvendor rule, untuned
     assert InventoryConfig.from_dict(run_config["env_config"]) == InventoryConfig()
     assert run_config["hyperparams"] == {**train.jsonable(train.PPO_HYPERPARAMS), "n_envs": N_ENVS}
     assert run_config["versions"]["stable_baselines3"]
