@@ -12,14 +12,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard_models import make_study, write_report
 
 import dashboard
 import utils
+from config import load_scenario
 from env import InventoryConfig
 from ui.common import available_models, resolve_log_dir
+from ui.days import disrupted_days
 from ui.scenario import run_scenario
 from utils import StreamWriter
 
@@ -117,7 +120,7 @@ def test_every_page_shows_the_run_of_each_scenario_family(app, runs, family):
     at = app(log_dir).run()
     assert not at.exception, at.exception
     assert f"The run's scenario: `{family}`" in texts(at.markdown)  # by name, with what differs
-    assert "Differs from the original" in texts(at.caption)
+    assert "What differs from the original warehouse" in texts(at.caption)
     cards = metric_values(at)
     assert cards["Episodes"] == f"{episodes_in(log_dir):,}"
     assert ("Cost / day" in cards) == (family == "costs")
@@ -167,17 +170,37 @@ def test_replay_plays_any_model_and_rule_on_any_day(app, run_dir):
 def test_replay_in_another_scenario_keeps_only_the_rules_that_apply(app, runs):
     at = switch(app(runs["costs"]).run(), "Replay")
     at.multiselect(key="replay_rules").select("s-S").run()
-    at.selectbox(key="replay_scenario").set_value("lead-time").run()  # the costs model cannot play it
+    at.selectbox(key="replay_scenario").set_value("big").run()  # 50 products: the costs model cannot play it
     assert not at.exception, at.exception
     assert len(at.error) == 1 and "\n" not in at.error[0].value and "Showing the rules only" in at.error[0].value
     assert at.session_state["replay_rules"] == ["newsvendor", "proportional"]  # s-S needs free mode
-    assert "Scenario: `lead-time`" in texts(at.markdown)
+    assert "Scenario: `big`" in texts(at.markdown)
+
+
+def test_a_disrupted_day_is_shown_in_replay_and_announced_in_a_manual_game(app, run_dir):
+    config = load_scenario("disrupted").config
+    first = int(np.flatnonzero(disrupted_days(config, 0))[0]) + 1  # the first day the supplier ships nothing
+    at = switch(app(run_dir).run(), "Replay")
+    at.selectbox(key="replay_scenario").set_value("disrupted").run()
+    at.slider(key="replay_day").set_value(first).run()
+    assert f"Day {first}: the supplier shipped nothing" in texts(at.warning)
+    assert "disrupted: nothing shipped" in texts(at.caption) and "in transit" in texts(at.caption)
+    at = switch(at, "Manual")
+    at.selectbox(key="manual_scenario").set_value("disrupted").run()
+    game = at.session_state["manual_game"]
+    assert game.config.disruption_prob > 0
+    at.number_input(key="order_0").set_value(5).run()
+    for _ in range(first):
+        at.button(key="place_order").click().run()
+    assert f"Day {first}: the supplier shipped nothing today" in texts(at.warning)
 
 
 def test_a_scenario_file_with_a_mistake_is_one_line_on_the_page(app, run_dir, tmp_path):
     bad, good = tmp_path / "typo.toml", tmp_path / "mine.toml"
     bad.write_text('description = "a typo"\nlead_tiem = 3\n')
-    good.write_text('description = "Mine: slow supplier"\nlead_time = 3\ncapacity = 300\n')
+    good.write_text(
+        'description = "Mine: a slow supplier, 4 products"\nlead_time = 3\ncapacity = 120\nn_products = 4\n'
+    )
     for page, prefix in (("Replay", "replay"), ("Manual", "manual")):
         at = switch(app(run_dir).run(), page)
         at.selectbox(key=f"{prefix}_scenario").set_value("file").run()
@@ -193,7 +216,7 @@ def test_a_scenario_file_with_a_mistake_is_one_line_on_the_page(app, run_dir, tm
         assert "Scenario: `mine`" in texts(at.markdown)
     # The default model sees other spaces there: the best rule plays, and the page says why.
     game = at.session_state["manual_game"]
-    assert game.opponent_label.endswith("rule") and game.config.lead_time == 3
+    assert game.opponent_label.endswith("rule") and (game.config.lead_time, game.config.n_products) == (3, 4)
     assert "The agent cannot play this scenario" in texts(at.info)
 
 

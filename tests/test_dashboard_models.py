@@ -3,6 +3,7 @@ monitor, the scenarios a page picks, the days of a replay, the manual game, the 
 reports (Compare) and the Optuna studies (Tuning). The pages themselves: test_dashboard.py.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -30,6 +31,10 @@ from ui.studies import StorageError, best_curve, importances, list_studies, load
 from utils import StreamWriter
 
 ROOT = Path(__file__).resolve().parent.parent
+SEARCH_SPACE = {
+    "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True),
+    "n_steps": optuna.distributions.CategoricalDistribution([64, 128, 256]),
+}
 STREAMLIT_FREE = ("history", "monitor", "game", "scenario", "days", "reports", "studies")
 
 
@@ -180,7 +185,8 @@ def test_trajectory_frames_hold_every_product_day_and_in_transit_where_recorded(
 # ---------------------------------------------------------------------------- scenarios and days
 def test_a_run_scenario_says_what_differs_from_the_original(tmp_path):
     scenario = load_scenario("lead-time")
-    assert run_scenario({"scenario": scenario.to_dict(), "env_config": scenario.config.to_dict()}) == scenario
+    recorded = run_scenario({"scenario": scenario.to_dict(), "env_config": scenario.config.to_dict()})
+    assert recorded == dataclasses.replace(scenario, train={})  # what a run records of it
     assert changes(scenario) == [("capacity", "300", "100"), ("lead_time", "3", "1")]
     assert run_scenario({"env_config": {}}).name == "default"  # a run from before scenarios
     changed = with_overrides(scenario, ["lead_time=4"])
@@ -284,12 +290,14 @@ def test_a_finished_game_scores_like_the_env_with_money_where_it_counts():
 
 
 # ---------------------------------------------------------------------------- reports and studies
-def write_report(path: Path, scenario: str, overrides=(), episodes=3, rules=("newsvendor", "base-stock")) -> dict:
-    """A real evaluation report of a few rules, written as ``evaluate.py --json`` writes it."""
+def write_report(
+    path: Path, scenario: str, overrides=(), episodes=3, rules=("newsvendor", "base-stock"), agent=None
+) -> dict:
+    """A real evaluation report of a few rules (and ``agent``, a policy named ``ppo``, if given),
+    written as ``evaluate.py --json`` writes it."""
     config = load_scenario(scenario, overrides).config
-    report = summarize(
-        play_policies([make_baseline(name, config) for name in rules], config, episodes, 1000), 1000, config
-    )
+    policies = [*([agent] if agent is not None else []), *(make_baseline(name, config) for name in rules)]
+    report = summarize(play_policies(policies, config, episodes, 1000), 1000, config)
     report.update(
         scenario=" ".join([f"scenario {scenario}", *(f"--set {text}" for text in overrides)]), tuned={}, skipped={}
     )
@@ -321,24 +329,24 @@ def test_reports_are_read_from_a_folder_and_broken_ones_named(tmp_path):
 
 
 def make_study(path: Path, finished: int = 4) -> str:
-    """A real SQLite study as tune.py makes one: trials with parameters and intermediate values,
-    ``finished`` of them complete, then one pruned and one failed."""
+    """A real SQLite study as tune.py makes one: trials with PPO parameters and a value reported
+    at each evaluation (by timesteps), ``finished`` of them complete, then one pruned after its
+    first evaluation and one failed."""
     url = f"sqlite:///{path}"
-    study = optuna.create_study(storage=url, study_name="inventory-costs", direction="minimize")
+    study = optuna.create_study(
+        storage=url, study_name="inventory-costs", direction="minimize", sampler=optuna.samplers.RandomSampler(0)
+    )
     for key, value in {"scenario": "costs", "overrides": [], "metric": "cost_per_day", "direction": "minimize"}.items():
         study.set_user_attr(key, value)
+    pruned, failed = finished, finished + 1
     for number in range(finished + 2):
-        trial = study.ask(
-            {
-                "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True),
-                "n_steps": optuna.distributions.CategoricalDistribution([64, 128, 256]),
-            }
-        )
-        value = 200 + 1000 * trial.params["learning_rate"] + number
-        for step in range(3):
-            trial.report(value + 10 * (2 - step), step)
-        state = {finished: optuna.trial.TrialState.PRUNED, finished + 1: optuna.trial.TrialState.FAIL}
-        study.tell(trial, None if number >= finished else value, state.get(number, optuna.trial.TrialState.COMPLETE))
+        trial = study.ask(SEARCH_SPACE)
+        value = 200 + 5 * abs(np.log10(trial.params["learning_rate"]) + 3.5) + trial.params["n_steps"] / 64
+        value -= 0.4 * number  # later trials learn from earlier ones
+        for evaluation in range(1 if number == pruned else 4):
+            trial.report(value + 12 / (1 + evaluation), 2048 * (evaluation + 1))
+        state = {pruned: optuna.trial.TrialState.PRUNED, failed: optuna.trial.TrialState.FAIL}.get(number)
+        study.tell(trial, None if state else value, state or optuna.trial.TrialState.COMPLETE)
     return url
 
 

@@ -282,7 +282,7 @@ def interval_spec(value_title: str, value_format: str, colors: Mapping[str, str]
         {"field": "policy"},
         *({"field": name, "type": "quantitative", "format": value_format} for name in ("mean", "low", "high")),
     ]
-    x = {"field": "low", "type": "quantitative", "title": value_title, "axis": {"format": value_format}}
+    x = {"field": "low", "type": "quantitative", "title": value_title, "axis": {"format": ",~f"}}
     x["scale"] = {"zero": False}
     return {
         "height": {"step": 26},
@@ -342,7 +342,7 @@ def trial_curves_spec(value_title: str) -> dict:
                 "field": "state",
                 "type": "nominal",
                 "scale": {"domain": ["COMPLETE", "PRUNED"], "range": [[1, 0], [4, 3]]},
-                "legend": {"orient": "bottom", "title": None},
+                "legend": None,  # the title says it: dashed lines are pruned trials
             },
             "tooltip": [
                 {"field": "trial"},

@@ -122,7 +122,7 @@ def scenario_header(scenario: Scenario, title: str) -> None:
     """The scenario by name, its description and what differs from the original warehouse."""
     description = f": {scenario.description}" if scenario.description else ""
     st.markdown(f":material/tune: **{title}: `{label(scenario)}`**{description}")
-    st.caption(f"Differs from the original: {changes_text(scenario)}")
+    st.caption(f"What differs from the original warehouse: {changes_text(scenario)}")
 
 
 def picked_scenario(prefix: str, own: Scenario) -> Scenario:

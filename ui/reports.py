@@ -67,9 +67,22 @@ class Report:
         return dict(SETTING.findall(self.scenario))
 
     @property
+    def label(self) -> str:
+        """The scenario text without its leading ``scenario``: ``lost-sales --set lead_time=4``."""
+        return re.sub(r"^scenario\s+", "", self.scenario)
+
+    @property
     def title(self) -> str:
-        """How the page lists the report: its scenario text and file."""
-        return f"{self.scenario} ({self.path.name})"
+        """How the page lists the report: its scenario and file."""
+        return f"{self.label} ({self.path.name})"
+
+    @property
+    def sells(self) -> bool:
+        """Something was sold at a price: some policy's profit is not just minus its cost."""
+        return any(
+            abs(entry.get("profit_per_day", 0.0) + entry.get("cost_per_day", 0.0)) > 1e-9
+            for entry in self.policies.values()
+        )
 
     @property
     def money(self) -> bool:
@@ -155,7 +168,9 @@ def policy_table(report: Report) -> pd.DataFrame:
     (with its interval, and in percent), the other metrics, and tuned parameters."""
     metric = report.main_metric
     label = METRICS.get(metric, (metric, 1, ".3f"))[0]
-    others = [name for name in METRICS if name != metric and (report.money or name not in MONEY)]
+    others = [name for name in METRICS if name != metric and (name not in MONEY or report.money)]
+    if metric == "cost_per_day" and not report.sells:  # no price: the profit is minus the cost
+        others.remove("profit_per_day")
     rows = {}
     for name, entry in report.policies.items():
         lo, hi = entry[f"{metric}_ci95"]
@@ -202,7 +217,7 @@ def overview(reports: Sequence[Report]) -> pd.DataFrame:
         agent = report.policies.get(AGENT, {})
         rows.append(
             {
-                "scenario": report.scenario,
+                "scenario": report.label,
                 "file": report.path.name,
                 "episodes": report.episodes,
                 "main metric": METRICS.get(metric, (metric,))[0],

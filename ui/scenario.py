@@ -87,7 +87,7 @@ def changes_text(scenario: Scenario) -> str:
     """The changes in one line of Markdown: ``lead_time`` **3** (originally 1) · ..."""
     found = changes(scenario)
     if not found:
-        return "Nothing differs from the original warehouse."
+        return "nothing (this is the original)."
     return " · ".join(f"`{key}` **{value}** (originally {original})" for key, value, original in found)
 
 

@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from agent import load_agent
 from tests.test_dashboard_models import make_study, write_report
+from utils import MODEL_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -57,29 +59,46 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def lead_time_run(tmp_path_factory) -> Path:
-    """A log directory from a tiny training run in the ``lead-time`` scenario (orders take 3 days)."""
-    log_dir = tmp_path_factory.mktemp("lead-time-run")
-    command = [sys.executable, "train.py", "--scenario", "lead-time", "--total-timesteps", "1024", "--n-envs", "2"]
-    subprocess.run(
-        [*command, "--checkpoint-freq", "1024", "--log-dir", str(log_dir)], cwd=ROOT, check=True, capture_output=True
-    )
-    return log_dir
+def scenario_runs(tmp_path_factory) -> dict[str, Path]:
+    """Tiny training runs in the ``lead-time`` (orders take 3 days) and ``costs`` scenarios,
+    trained in parallel: scenario -> log directory."""
+    started = {}
+    for name in ("lead-time", "costs"):
+        log_dir = tmp_path_factory.mktemp(f"{name}-run")
+        command = [sys.executable, "train.py", "--scenario", name, "--total-timesteps", "1024", "--n-envs", "2"]
+        command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
+        started[name] = (
+            log_dir,
+            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
+        )
+    for _, process in started.values():
+        _, errors = process.communicate(timeout=600)
+        assert process.returncode == 0, errors.decode()[-2000:]
+    return {name: log_dir for name, (log_dir, _) in started.items()}
 
 
 @pytest.fixture(scope="session")
-def showcase(run_dir, tmp_path_factory) -> Path:
-    """A copy of the default run with what the Compare and Tuning pages read: evaluation reports
+def lead_time_run(scenario_runs) -> Path:
+    """The ``lead-time`` run's log directory."""
+    return scenario_runs["lead-time"]
+
+
+@pytest.fixture(scope="session")
+def showcase(scenario_runs, tmp_path_factory) -> Path:
+    """A copy of the ``costs`` run with what the Compare and Tuning pages read: evaluation reports
     (the default scenario, costs, and the lost-sales family against the optimum) and a study."""
     log_dir = tmp_path_factory.mktemp("showcase") / "logs"
-    shutil.copytree(run_dir, log_dir)
-    write_report(log_dir / "evaluation_default.json", "default", rules=("proportional", "newsvendor", "oracle"))
-    write_report(log_dir / "evaluation_costs.json", "costs", rules=("proportional", "newsvendor", "base-stock"))
+    shutil.copytree(scenario_runs["costs"], log_dir)
+    episodes = 20
+    write_report(log_dir / "evaluation_default.json", "default", (), episodes, ("proportional", "newsvendor", "oracle"))
+    agent, _ = load_agent(log_dir / MODEL_NAME)
+    rules = ("proportional", "newsvendor", "base-stock")
+    write_report(log_dir / "evaluation_costs.json", "costs", (), episodes, rules, agent)
     for cost in (4, 9):
         overrides = ["lead_time=2", f"lost_sale_cost={cost}", "episode_days=200"]
         rules = ("optimal", "newsvendor", "base-stock")
-        write_report(log_dir / f"evaluation_lost_sales_p{cost}.json", "lost-sales", overrides, rules=rules)
-    make_study(log_dir / "tuning.db", finished=8)
+        write_report(log_dir / f"evaluation_lost_sales_p{cost}.json", "lost-sales", overrides, episodes, rules)
+    make_study(log_dir / "tuning.db", finished=12)
     return log_dir
 
 

@@ -37,6 +37,20 @@ def wait_for_charts(page: Page, count: int) -> None:
     expect(page.locator("[data-testid='stVegaLiteChart'] svg.marks")).to_have_count(count, timeout=WAIT_MS)
 
 
+def settle(page: Page) -> None:
+    """Until the page's script has finished its run (before a screenshot: no half-drawn page)."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning'][data-test-connection-state='CONNECTED']",
+        timeout=WAIT_MS,
+    )
+
+
+def screenshot(page: Page, path) -> None:
+    """A screenshot of the page once drawn."""
+    settle(page)
+    page.screenshot(path=path)
+
+
 def metric_value(page: Page, label: str):
     card = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
     return card.get_by_test_id("stMetricValue")
@@ -48,9 +62,10 @@ def test_every_page_loads_and_the_menu_switches_them(open_dashboard, showcase, s
     expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
     episodes = sum('"type":"episode"' in line for line in (run_dir / "stream_data.json").open())
     expect(metric_value(page, "Episodes")).to_have_text(f"{episodes:,}")
-    wait_for_charts(page, 7)
+    expect(metric_value(page, "Cost / day")).to_be_visible()  # the costs scenario counts money
+    wait_for_charts(page, 8)  # five curves, two heatmaps, the totals
     assert_no_error(page)
-    page.screenshot(path=screenshot_dir / "training.png")
+    screenshot(page, screenshot_dir / "training.png")
 
     switch_mode(page, "Replay")
     expect(page.get_by_text("product by product")).to_be_visible(timeout=WAIT_MS)
@@ -60,9 +75,10 @@ def test_every_page_loads_and_the_menu_switches_them(open_dashboard, showcase, s
     for _ in range(14):
         day_slider.press("ArrowRight")
     expect(page.get_by_role("heading", name="Day 15, product by product")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("Money of day 15")).to_be_visible()
     wait_for_charts(page, 4)
     assert_no_error(page)
-    page.screenshot(path=screenshot_dir / "replay.png")
+    screenshot(page, screenshot_dir / "replay.png")
 
     switch_mode(page, "Manual")
     expect(page.get_by_text(f"Day 1 of {episode_days(run_dir)}")).to_be_visible(timeout=WAIT_MS)
@@ -73,14 +89,14 @@ def test_every_page_loads_and_the_menu_switches_them(open_dashboard, showcase, s
     expect(page.get_by_test_id("stDataFrame")).to_have_count(3, timeout=WAIT_MS)  # overview, report, optimum
     wait_for_charts(page, 1)
     assert_no_error(page)
-    page.screenshot(path=screenshot_dir / "compare.png")
+    screenshot(page, screenshot_dir / "compare.png")
 
     switch_mode(page, "Tuning")
     expect(page.get_by_text("Parameter importances")).to_be_visible(timeout=WAIT_MS)
-    expect(metric_value(page, "Trials")).to_have_text("10")
+    expect(metric_value(page, "Trials")).to_have_text("14")
     wait_for_charts(page, 3)
     assert_no_error(page)
-    page.screenshot(path=screenshot_dir / "tuning.png")
+    screenshot(page, screenshot_dir / "tuning.png")
 
     switch_mode(page, "Training")
     expect(page.get_by_text("Learning curves")).to_be_visible(timeout=WAIT_MS)
@@ -154,7 +170,7 @@ def test_a_manual_order_advances_the_day(open_dashboard, lead_time_run, screensh
     expect(page.get_by_text("were refused at the door")).to_be_visible()
     wait_for_charts(page, 3)
     assert_no_error(page)
-    page.screenshot(path=screenshot_dir / "manual.png")
+    screenshot(page, screenshot_dir / "manual.png")
     assert (screenshot_dir / "manual.png").stat().st_size > 0
 
 
