@@ -166,6 +166,19 @@ def test_monitor_follows_a_new_run_in_another_scenario(tmp_path, stream_lines):
     assert {"cost_per_day", "components"} <= set(monitor.view().curves)
 
 
+def test_monitor_of_a_run_whose_config_it_cannot_read_takes_the_records_components(tmp_path, stream_lines):
+    header, *records, _ = stream_lines
+    newer = {**json.loads(header), "env_config": {"n_products": 10, "a_setting_from_the_future": 1}}
+    parts = {"holding": -1.0, "lost_sale": -2.0}
+    write_lines(tmp_path / utils.STREAM_NAME, [json.dumps(newer) + "\n"], mode="w")
+    write_lines(
+        tmp_path / utils.STREAM_NAME, [json.dumps({**json.loads(records[0]), "reward_components": parts}) + "\n"]
+    )
+    monitor = TrainingMonitor(tmp_path / utils.STREAM_NAME)
+    assert monitor.refresh() == 1 and monitor.scenario is None
+    assert monitor.history.components == ("holding", "lost_sale")
+
+
 def test_trajectory_frames_hold_every_product_day_and_in_transit_where_recorded(stream_lines, run_dir):
     trajectory = next(record["trajectory"] for record in episode_records(stream_lines) if "trajectory" in record)
     frames = trajectory_frames(trajectory)

@@ -162,8 +162,8 @@ class TrainingMonitor:
         fresh = episodes[self._consumed :]
         if not fresh:
             return 0
-        if not self.history.size:  # the first episodes of a run: its reward components, from its header
-            self.history = EpisodeHistory(reward_component_names(self.config))
+        if not self.history.size:  # the first episodes of a run: its reward components
+            self.history = EpisodeHistory(self._components(fresh))
         timesteps_before = int(self.history.column("timesteps")[-1]) if self.history.size else 0
         self._consumed = len(episodes)
         added = self.history.extend(fresh)
@@ -172,6 +172,13 @@ class TrainingMonitor:
             self.new_timesteps = int(self.history.column("timesteps")[-1]) - timesteps_before
             self._view = None
         return added
+
+    def _components(self, records: Sequence[dict]) -> tuple[str, ...]:
+        """The run's reward components: its scenario's, or where its header cannot be read (a
+        newer run's config?) those its first record names."""
+        if self.scenario is not None or not isinstance(records[0].get("reward_components"), dict):
+            return reward_component_names(self.config)
+        return tuple(records[0]["reward_components"]) or reward_component_names(self.config)
 
     @property
     def header(self) -> dict | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines import RULES, Policy
+from baselines import RULES, Policy, applicable
 from config import (
     DEFAULT_SCENARIO,
     SCENARIO_DIR,
@@ -32,10 +32,10 @@ from config import (
 )
 from episodes import main_metric, score_batch
 from rule_tuning import applicable_rules, tuned_rule, tuning_seeds
+from rule_tuning import best_rule as best_tuned_rule
 
 OWN, FILE = "own", "file"  # the picker's choices besides the shipped scenarios' names
 HIDDEN_SETTINGS = ("demand_part",)  # which part of a demand file an episode is drawn from: not a scenario setting
-NOT_OPPONENTS = ("oracle", "random")  # knows the hidden rates / plays at random: never the manual game's opponent
 METRIC_LABELS = {"fill_rate": "fill rate", "cost_per_day": "cost per day", "profit_per_day": "profit per day"}
 
 
@@ -218,16 +218,14 @@ class RuleScore:
 
 
 def best_rule(config: InventoryConfig) -> RuleScore:
-    """The best applicable rule that neither knows the hidden rates nor plays at random, by the
-    scenario's main metric on the tuning episodes (the training part of a demand file): the
-    manual game's opponent when the agent cannot play. The optimum, where it applies, is it."""
-    names, _ = rules_for(config)
-    metric, sign = main_metric(config)
-    if "optimal" in names:
-        names = ["optimal"]
-    candidates = [name for name in names if name not in NOT_OPPONENTS] or names
-    seeds = tuning_seeds(config)
-    part = config.with_demand_part("train")
-    scores = {name: float(np.mean(score_batch(rule_policy(name, part), part, seeds))) for name in candidates}
-    best = max(scores, key=lambda name: sign * scores[name])
-    return RuleScore(best, scores[best], metric)
+    """The manual game's opponent when the agent cannot play: the exact optimum where it applies
+    (the lost-sales family), else the best tuned rule that neither knows the hidden rates nor
+    plays at random (``rule_tuning.best_rule``), by the scenario's main metric on the tuning
+    episodes (the training part of a demand file)."""
+    metric, _ = main_metric(config)
+    if applicable("optimal", config) is None:
+        part = config.with_demand_part("train")
+        score = float(np.mean(score_batch(rule_policy("optimal", part), part, tuning_seeds(config))))
+        return RuleScore("optimal", score, metric)
+    best = best_tuned_rule(config)
+    return RuleScore(best.rule, best.score, metric)

@@ -70,6 +70,8 @@ def render_training(monitor: TrainingMonitor) -> None:
     config = monitor.config
     if monitor.scenario is not None:
         scenario_header(monitor.scenario, "The run's scenario")
+    elif monitor.header is not None:
+        st.caption("The run's scenario cannot be read from its stream header (a newer version's settings?).")
     view = monitor.view()
     if view is None:
         st.info(
