@@ -378,7 +378,7 @@ REWARD_CURVE_SPEC = curve_spec("points", ",.0f")
 MONEY_REWARD_CURVE_SPEC = curve_spec("money", ",.0f")
 FILL_CURVE_SPEC = curve_spec("fill rate", ".0%")
 STOCKOUT_CURVE_SPEC = curve_spec("per day", ".1f")
-MONEY_CURVE_SPEC = curve_spec("per day", ",.2f")
+MONEY_CURVE_SPEC = curve_spec("per day", ",.4~g")
 
 
 def chart(data: pd.DataFrame, spec: dict) -> None:

@@ -129,7 +129,7 @@ def units_of_action(action: np.ndarray, gap: int, config: InventoryConfig) -> np
 class ManualGame:
     """A person against an opponent policy, both on their own env reset with the same seed."""
 
-    def __init__(self, opponent: Policy, opponent_label: str, config: InventoryConfig, seed: int):
+    def __init__(self, opponent: Policy, opponent_label: str, config: InventoryConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
         self.opponent = opponent

@@ -8,7 +8,7 @@ with running sums for O(1) rolling means.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -44,7 +44,7 @@ def component_label(name: str) -> str:
     return COMPONENT_LABELS.get(name, name)
 
 
-def _getter(names: Sequence[str]):
+def _getter(names: Sequence[str]) -> Callable[[Mapping], tuple]:
     """A C-level getter of ``names`` that always returns a tuple (``itemgetter`` of one name does not)."""
     if len(names) == 1:
         single = itemgetter(names[0])
@@ -61,7 +61,7 @@ class EpisodeHistory:
     and running sums give any rolling mean in O(1) per point, so no refresh rescans the run.
     """
 
-    def __init__(self, components: Sequence[str] = REWARD_COMPONENTS, capacity: int = 1024):
+    def __init__(self, components: Sequence[str] = REWARD_COMPONENTS, capacity: int = 1024) -> None:
         self.components = tuple(components)
         self.columns = ("episode", "timesteps", *EPISODE_FIGURES, *(f"{name}_points" for name in self.components))
         self._index = {name: index for index, name in enumerate(self.columns)}

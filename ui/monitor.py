@@ -133,7 +133,7 @@ class TrainingMonitor:
     stream the reader starts over, and so does the history, with the new run's reward components.
     """
 
-    def __init__(self, stream_path: Path):
+    def __init__(self, stream_path: Path) -> None:
         self.stream_path = stream_path
         self.reader = StreamReader(stream_path)
         self.history = EpisodeHistory()
