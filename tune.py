@@ -74,6 +74,7 @@ STORAGE_NAME = "tuning.db"  # the default SQLite storage, in --log-dir
 GRACE_HEARTBEATS = 4  # a trial whose worker missed this many heartbeats is taken as dead
 MAX_RETRIES = 3  # a dead worker's trial is run again up to this many times
 TABLE_RACE_ATTEMPTS = 5  # tries to open a fresh database on which other workers create the tables
+POLL_SECONDS = 2  # how often a worker that waits for trials running elsewhere looks at the study again
 PRUNER_STARTUP_TRIALS = 5  # the median pruner waits for this many finished trials
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # the trials --n-trials counts
 TAKEN = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)  # trials that hold one of the --n-trials places
@@ -153,8 +154,9 @@ class SurplusTrial(Exception):
 
 
 class TrialEvaluation(BaseCallback):
-    """Scores the model at 1/4, 2/4 and 3/4 of the trial's budget, reports each score to Optuna
-    at the number of timesteps trained, and stops training when the pruner says so."""
+    """Scores the model at 1/``EVALUATIONS``, 2/``EVALUATIONS``, ... of the trial's budget
+    (before its end), reports each score to Optuna at the number of timesteps trained, and stops
+    training when the pruner says so."""
 
     def __init__(self, trial: optuna.Trial, score: Callable[[PPO], float], budget: int):
         super().__init__()
@@ -220,7 +222,7 @@ class Objective:
 def claim_place(trial: optuna.Trial, n_trials: int) -> None:
     """Raise ``SurplusTrial`` if ``n_trials`` trials numbered before this one are finished,
     running or waiting. Optuna numbers a study's trials one by one under a lock, so when two
-    workers start the last place's trial at the same moment, exactly one of them goes on."""
+    workers start a trial for the last place at the same moment, the lower number goes on."""
     taken = trial.study.get_trials(deepcopy=False, states=TAKEN)
     if sum(other.number < trial.number for other in taken) >= n_trials:
         trial.set_user_attr("surplus", True)
@@ -360,7 +362,7 @@ def trial_counts(study: optuna.Study) -> Counter:
     return Counter(trial.state for trial in study.get_trials(deepcopy=False))
 
 
-def run_worker(study: optuna.Study, objective: Objective, timeout: float | None, poll: float) -> None:
+def run_worker(study: optuna.Study, objective: Objective, timeout: float | None) -> None:
     """Run trials until the study has ``objective.n_trials`` finished ones (or ``timeout``
     seconds have passed). When every place is taken by trials running elsewhere, wait: they
     finish, or their worker died and they come back as waiting trials, which this worker runs."""
@@ -378,7 +380,7 @@ def run_worker(study: optuna.Study, objective: Objective, timeout: float | None,
         if not waiting:
             print(f"Waiting for {counts[TrialState.RUNNING]} trial(s) running elsewhere ...", flush=True)
             waiting = True
-        time.sleep(poll)
+        time.sleep(POLL_SECONDS)
         optuna.storages.fail_stale_trials(study)
 
 
@@ -589,15 +591,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.trial_timesteps:,} timesteps ({args.n_envs} envs, seed {args.seed}).",
         flush=True,
     )
-    code = 0
+    interrupted = False
     try:
-        run_worker(study, objective, args.timeout, poll=min(args.heartbeat, 5))
+        run_worker(study, objective, args.timeout)
     except KeyboardInterrupt:
-        print("\nInterrupted: the running trial is marked failed; the same command continues the study.")
-        code = 130
+        print("\nInterrupted (a trial this worker was running is marked failed); the same command continues the study.")
+        interrupted = True
     best = export_best(study, args.export, url)
     print_summary(study, best, args.export, args)
-    return code if best is not None else code or 1
+    return 130 if interrupted else 0 if best is not None else 1
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ from config import load_scenario
 from episodes import score_batch
 from tests.postgres import free_port, new_database, postgres_url  # noqa: F401  (postgres_url is a fixture)
 
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")  # heartbeats, retries
 ROOT = Path(__file__).resolve().parent.parent
-STEPS, N_ENVS, EPISODES = 1024, 2, 10
+STEPS, N_ENVS, EPISODES = 512, 2, 10
 TINY = ["--trial-timesteps", str(STEPS), "--n-envs", str(N_ENVS), "--eval-episodes", str(EPISODES)]
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
 
@@ -129,6 +130,7 @@ def sqlite_study(tmp_path_factory):
 
 def test_sqlite_default_storage_resumes(sqlite_study):
     log_dir, first, second = sqlite_study
+    assert (log_dir / "tuning.db").is_file()
     url = f"sqlite:///{log_dir / 'tuning.db'}"
     study = optuna.load_study(study_name="inventory-default", storage=url)
     assert "0 of 2 trials finished" in first and "2 of 3 trials finished" in second
@@ -182,7 +184,10 @@ BAD_ARGUMENTS = {  # case: (arguments, part of the error); {existing} is the SQL
         ["--storage", "{existing}", "--study-name", "inventory-default", "--scenario", "seasonal"],
         "study 'inventory-default' in sqlite:///",
     ),
-    "another budget": (["--storage", "{existing}", "--trial-timesteps", "2048"], "trial_timesteps 1024, this command"),
+    "another budget": (
+        ["--storage", "{existing}", "--trial-timesteps", "2048"],
+        f"trial_timesteps {STEPS}, this command",
+    ),
 }
 
 
