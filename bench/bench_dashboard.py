@@ -13,13 +13,15 @@ in bare mode: every element is built and serialized, only the sending is skipped
 - idle refresh: a refresh with no new data (the page's steady state between episodes);
 - refresh with 16 new episodes: what the page costs while a run is writing.
 
-Targets (issue 6): first render under 3 s, idle refresh under 50 ms.
+Targets (issue 6): first render under 3 s, idle refresh under 50 ms. The machine's load is
+printed beside them: on a shared machine, other processes slow every figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -144,6 +146,8 @@ def main() -> None:
         finally:
             writer.close()
 
+    load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "?"
+    print(f"machine load (1-minute average): {load} on {os.cpu_count()} cores; other work slows every figure")
     print(f"first render:                    {first:7.3f} s    (target < 3 s)")
     print(f"idle refresh (median of {args.repeats:>3}):    {1000 * statistics.median(idle):7.1f} ms   (target < 50 ms)")
     print(f"refresh with 16 new episodes:    {1000 * statistics.median(growing):7.1f} ms   (median of {len(growing)})")
