@@ -36,7 +36,7 @@ from baselines import BatchPolicy, Known, estimated_rates, make_rule
 from config import InventoryConfig
 from env import InventoryEnv, Observation, order_action
 from episodes import EpisodeResult
-from newsvendor import expected_sales_table, newsvendor_units
+from newsvendor import demand_survival, expected_sales_table, newsvendor_units
 from rule_tuning import best_rule
 from sim import Day, Warehouses
 from utils import ModelLoadError, describe_error, load_run_config, resolve_model_path
@@ -149,17 +149,27 @@ class AgentView:
         if self.base:  # the best rule's order, moved
             step = np.maximum(self.order_range * estimated_rates(observation, cfg), 1.0)
             units = np.maximum(self._base_units(obs, weekday) + np.rint(step * actions), 0)
-            return order_action(units, observation.free_space, cfg).astype(np.float32)
+            return order_action(units, observation.free_space, cfg)
         # the newsvendor rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
         rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * actions)
         position = observation.stock + observation.in_transit.sum(axis=-1)
         days = cfg.max_lead_time  # the order must cover the demand until the next one arrives
         protected = rates if days == 1 else rates * days
         units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)
-        return order_action(units, observation.free_space, cfg).astype(np.float32)
+        return order_action(units, observation.free_space, cfg).astype(np.float32)  # as the first agent sent them
 
-    def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
-        """The training signal (``training_reward``)."""
+    def reward(
+        self,
+        day: Day,
+        sales_table: np.ndarray | None,
+        decided: Observation | None = None,
+        rates_ahead: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The training signal: ``projected_reward`` where orders land a fixed number of days later
+        (given the observation the order was decided on and the true rates ahead), else
+        ``training_reward``."""
+        if decided is not None:
+            return projected_reward(self.config, decided, day, rates_ahead)
         return training_reward(self.config, day, sales_table)
 
 
@@ -182,7 +192,13 @@ class DirectView:
     def to_env_actions(self, actions: np.ndarray, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         return actions
 
-    def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
+    def reward(
+        self,
+        day: Day,
+        sales_table: np.ndarray | None,
+        decided: Observation | None = None,
+        rates_ahead: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The env's own reward, in its points or money."""
         return day.reward
 
@@ -220,6 +236,61 @@ def training_reward(config: InventoryConfig, day: Day, sales_table: np.ndarray |
     return money.sum(axis=-1) / cost_scale(config)
 
 
+def projects(config: InventoryConfig) -> bool:
+    """True where every order lands a fixed number of days (> 0) after it is placed and demand
+    has hidden rates: there the training signal is ``projected_reward``."""
+    return (
+        config.rates_known
+        and config.lead_time > 1
+        and config.lead_time_max in (0, config.lead_time)
+        and config.disruption_prob == 0
+        and config.partial_prob == 0
+    )
+
+
+def projected_reward(config: InventoryConfig, decided: Observation, day: Day, rates_ahead: np.ndarray) -> np.ndarray:
+    """The training signal where orders take ``L = lead_time - 1`` nights: the expected cost of the
+    day each order lands (for the original reward, its expected lost sales), given what the
+    simulator knew when it was placed: the stock, the units in transit (``decided``) and the true
+    mean demand of the days until then (``rates_ahead``, ``(batch, L + 1, n)``). Summed over an
+    episode it is the cost of the days as they happen, moved L days earlier, without the noise of
+    the demand in between, and it credits each order with the day it decides.
+    """
+    nights = config.lead_time - 1
+    stock, arrivals = decided.stock, decided.in_transit  # arrivals in 0 .. L-1 days
+    levels = int((stock + arrivals.sum(axis=-1)).max()) + 1
+    chances = np.zeros((*stock.shape, levels))
+    np.put_along_axis(chances, stock[..., None], 1.0, axis=-1)
+    for night in range(nights):  # the stock left each evening before the order lands
+        chances = _after_a_day(chances, arrivals[..., night], rates_ahead[:, night], config.max_demand)
+    table = expected_sales_table(rates_ahead[:, nights], config.max_demand)  # the landing day's demand
+    shelf = np.arange(levels) + day.accepted[..., None].astype(np.int64)
+    expected_sales = np.take_along_axis(table, np.minimum(shelf, config.max_demand + 1), axis=-1)
+    expected_lost = table[..., -1:] - expected_sales
+    if config.reward_mode == "original":
+        return -LOST_UNIT_COST * (chances * expected_lost).sum(axis=(-2, -1))
+    money = config.price * expected_sales - config.holding_cost * (shelf - expected_sales)
+    money = (chances * (money - config.lost_sale_cost * expected_lost)).sum(axis=-1)
+    money -= day.cost_parts["ordering"] + day.cost_parts["purchase"]
+    return money.sum(axis=-1) / cost_scale(config)
+
+
+def _after_a_day(chances: np.ndarray, arrival: np.ndarray, rates: np.ndarray, max_demand: int) -> np.ndarray:
+    """The distribution of a product's stock after a day: ``chances[..., j]`` = P(stock = j) before,
+    ``arrival`` units put on the shelf, demand ``min(Poisson(rate), max_demand)`` served, the rest lost."""
+    levels = chances.shape[-1]
+    source = np.arange(levels) - arrival[..., None]
+    shelf = np.where(source >= 0, np.take_along_axis(chances, np.maximum(source, 0), axis=-1), 0.0)
+    survival = demand_survival(rates, max_demand, max_demand + 1)  # (batch, max_demand + 1, n)
+    pmf = -np.diff(np.concatenate([np.ones_like(survival[..., :1, :]), survival], axis=-2), axis=-2)
+    after = np.zeros_like(shelf)
+    for demand in range(1, min(max_demand, levels - 1) + 1):  # a shelf of j + d units left with j after d sold
+        after[..., 1 : levels - demand] += shelf[..., 1 + demand :] * pmf[..., demand, :][..., None]
+    after[..., 1:] += shelf[..., 1:] * pmf[..., 0, :][..., None]
+    after[..., 0] = 1.0 - after[..., 1:].sum(axis=-1)  # everything else sold out
+    return after
+
+
 def cost_scale(config: InventoryConfig) -> float:
     """A day's money in PPO's preferred units (about 1): per product, per unit of cost rate."""
     return config.n_products * max(config.holding_cost + config.lost_sale_cost + config.price, 1.0)
@@ -248,6 +319,7 @@ class AgentVecEnv(VecEnv):
         self.config = config
         self.sim = Warehouses(config, n_envs)
         self.view = make_view(config, agent, base)
+        self._projects = agent == "structured" and projects(config)
         self.render_mode = None
         super().__init__(n_envs, self.view.observation_space, self.view.action_space)
         self._rngs = [seeding.np_random(None)[0] for _ in range(n_envs)]
@@ -294,9 +366,17 @@ class AgentVecEnv(VecEnv):
         self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
-        table = self._sales_table if self._sales_table is not None else self._todays_sales_table()
+        if self._projects:  # what is known when ordering, for the day the order lands
+            decided, ahead, table = (
+                Observation.decode(self._env_obs, self.config),
+                self.sim.rates_ahead(self.config.lead_time),
+                None,
+            )
+        else:
+            decided = ahead = None
+            table = self._sales_table if self._sales_table is not None else self._todays_sales_table()
         day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs, self._weekday()))
-        rewards = self.view.reward(day, table)
+        rewards = self.view.reward(day, table, decided, ahead)
         self._returns += rewards
         self._days.append(day)
         self._env_obs = self.sim.observe()
