@@ -55,10 +55,12 @@ class EpisodeResult:
     demand: np.ndarray
     orders: np.ndarray
     ordered: np.ndarray
+    shipped: np.ndarray  # units the supplier sent (below ``ordered`` on disrupted days, for partial shipments)
     sales: np.ndarray
     lost_sales: np.ndarray
     in_transit: np.ndarray
     gap: np.ndarray
+    disrupted: np.ndarray  # (days,) bool: the supplier shipped nothing
     utilization: np.ndarray
     allocation_quality: np.ndarray
     reward_components: dict[str, np.ndarray]
@@ -82,7 +84,9 @@ class EpisodeResult:
             in_transit=np.array([day["in_transit"].sum(axis=1) for day in days])
             if "in_transit" in first
             else np.zeros((len(days), n), np.int64),
+            shipped=stacked("shipped") if "shipped" in first else stacked("ordered") - stacked("refused"),
             gap=stacked("gap"),
+            disrupted=np.array([day.get("disrupted", False) for day in days]),
             utilization=stacked("utilization", np.float64),
             allocation_quality=stacked("allocation_quality", np.float64),
             reward_components={
@@ -116,10 +120,12 @@ class EpisodeResult:
             "demand": field("demand"),
             "orders": field("received"),
             "ordered": field("ordered"),
+            "shipped": field("shipped"),
             "sales": field("sales"),
             "lost_sales": field("lost_sales"),
             "in_transit": in_transit,
             "gap": field("gap"),
+            "disrupted": field("disrupted"),
             "utilization": field("on_shelf") / config.capacity,
             "allocation_quality": field("correlation"),
         }

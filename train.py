@@ -67,6 +67,7 @@ from utils import (
     load_run_config,
     resolve_model_path,
     training_lock,
+    trajectory_fields,
     write_json_atomic,
 )
 
@@ -264,17 +265,17 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 # ---------------------------------------------------------------------------- environment
-def summarize_episode(result: EpisodeResult) -> dict:
+def summarize_episode(result: EpisodeResult, fields: tuple[str, ...] = TRAJECTORY_FIELDS) -> dict:
     """An episode's figures (``utils.EPISODE_FIGURES``, in the env's points, not the training
-    reward) and its trajectory, measured by ``episodes.EpisodeResult`` so the stream and
-    evaluations agree."""
+    reward) and its trajectory (the arrays ``fields``: ``utils.trajectory_fields``), measured by
+    ``episodes.EpisodeResult`` so the stream and evaluations agree."""
     metrics = result.metrics()
     return {
         **metrics,
         "reward": metrics["mean_reward"],  # evaluate's per-episode value: the episode's total
         "reward_components": {name: float(points.sum()) for name, points in result.reward_components.items()},
         "stockouts": int(result.daily["stockouts"].sum()),
-        "trajectory": {key: getattr(result, key) for key in TRAJECTORY_FIELDS},
+        "trajectory": {key: getattr(result, key) for key in fields},
     }
 
 
@@ -364,6 +365,10 @@ class EpisodeCallback(BaseCallback):
     def __init__(self, first_episode: int = 1):
         super().__init__()
         self.next_episode = first_episode
+        self.fields = TRAJECTORY_FIELDS
+
+    def _on_training_start(self) -> None:
+        self.fields = trajectory_fields(self.training_env.get_attr("config")[0])
 
     def _on_step(self) -> bool:
         dones = self.locals["dones"]
@@ -372,7 +377,7 @@ class EpisodeCallback(BaseCallback):
             for env_index in np.flatnonzero(dones):
                 info = infos[env_index]
                 if "inventory_summary" not in info:  # measured once, shared by every callback
-                    info["inventory_summary"] = summarize_episode(info["inventory_episode"])
+                    info["inventory_summary"] = summarize_episode(info["inventory_episode"], self.fields)
                 self._on_episode(self.next_episode, int(env_index), info["inventory_summary"])
                 self.next_episode += 1
         return True
@@ -429,6 +434,7 @@ class VerboseCallback(EpisodeCallback):
         self.start_timesteps = 0
 
     def _on_training_start(self) -> None:
+        super()._on_training_start()
         self.started = time.perf_counter()
         self.start_timesteps = self.model.num_timesteps
 

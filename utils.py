@@ -52,14 +52,21 @@ EPISODE_FIGURES: dict[str, int] = {
     "cost_per_day": 4,  # 0 where the scenario counts no money
     "profit_per_day": 4,
 }
-TRAJECTORY_FIELDS = ("stock", "demand", "orders", "sales")  # (days, n_products) whole units each
+TRAJECTORY_FIELDS = ("stock", "demand", "orders", "sales", "ordered")  # (days, n_products) whole units each
+
+
+def trajectory_fields(config: InventoryConfig) -> tuple[str, ...]:
+    """The day-by-day arrays a sampled episode carries: ``TRAJECTORY_FIELDS``, and ``in_transit``
+    (units still in transit at the end of each day) where orders can be in transit."""
+    return (*TRAJECTORY_FIELDS, "in_transit") if config.transit_slots else TRAJECTORY_FIELDS
 
 
 def episode_record(
     run_id: str, episode: int, env_index: int, timesteps: int, summary: dict, with_trajectory: bool = False
 ) -> dict:
     """The stream's record of one episode from its ``summary`` (``EPISODE_FIGURES``, plus
-    ``reward_components``, ``stockouts`` and, if asked for, ``trajectory``), numbers rounded."""
+    ``reward_components``, ``stockouts`` and, if asked for, its ``trajectory``: the arrays of
+    ``trajectory_fields``), numbers rounded."""
     record = {
         "type": "episode",
         "run_id": run_id,
@@ -71,7 +78,7 @@ def episode_record(
         **{name: round(float(summary[name]), digits) for name, digits in EPISODE_FIGURES.items()},
     }
     if with_trajectory:
-        record["trajectory"] = {key: np.asarray(summary["trajectory"][key]).tolist() for key in TRAJECTORY_FIELDS}
+        record["trajectory"] = {key: np.asarray(days).tolist() for key, days in summary["trajectory"].items()}
     return record
 
 

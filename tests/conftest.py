@@ -13,7 +13,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--screenshots",
         metavar="DIR",
-        help="save the dashboard's screenshots (training.png, replay.png, manual.png) into DIR, "
+        help="save the dashboard's screenshots (training, replay, manual, compare and tuning .png) into DIR, "
         "e.g. docs; by default they go to a temporary directory",
     )
 

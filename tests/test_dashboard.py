@@ -19,10 +19,11 @@ from test_dashboard_models import make_study, write_report
 
 import dashboard
 import utils
+from baselines import make_baseline
 from config import load_scenario
 from env import InventoryConfig
+from episodes import play_episode
 from ui.common import available_models, resolve_log_dir
-from ui.days import disrupted_days
 from ui.scenario import run_scenario
 from utils import StreamWriter
 
@@ -126,7 +127,7 @@ def test_every_page_shows_the_run_of_each_scenario_family(app, runs, family):
     assert ("Cost / day" in cards) == (family == "costs")
     legends = texts(at.markdown)
     assert ("Holding" in legends) == (family == "costs") and ("Accuracy" in legends) == (family != "costs")
-    assert ("do not record the units in transit" in texts(at.caption)) == (family == "lead-time")
+    assert ("Units in transit at the end of each day" in texts(at.markdown)) == (family == "lead-time")
 
     at = switch(at, "Replay")
     assert at.dataframe[0].value.index[0] == "PPO agent"  # the model plays its own scenario
@@ -179,7 +180,8 @@ def test_replay_in_another_scenario_keeps_only_the_rules_that_apply(app, runs):
 
 def test_a_disrupted_day_is_shown_in_replay_and_announced_in_a_manual_game(app, run_dir):
     config = load_scenario("disrupted").config
-    first = int(np.flatnonzero(disrupted_days(config, 0))[0]) + 1  # the first day the supplier ships nothing
+    played = play_episode(make_baseline("newsvendor", config), config, 0)
+    first = int(np.flatnonzero(played.disrupted)[0]) + 1  # the first day the supplier ships nothing
     at = switch(app(run_dir).run(), "Replay")
     at.selectbox(key="replay_scenario").set_value("disrupted").run()
     at.slider(key="replay_day").set_value(first).run()

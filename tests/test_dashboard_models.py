@@ -21,7 +21,6 @@ from episodes import play_episode, play_policies
 from evaluate import summarize
 from sim import reward_component_names
 from ui.charts import day_ticks
-from ui.days import disrupted_days, shipped
 from ui.game import ManualGame
 from ui.history import ROLLING_WINDOW, EpisodeHistory, chart_positions, rolling_metric, trajectory_frames
 from ui.monitor import TrainingMonitor
@@ -234,9 +233,9 @@ def test_days_show_what_the_supplier_shipped_and_when_it_shipped_nothing():
     env.reset(seed=4)
     result = play_episode(make_baseline("newsvendor", config), config, 4)
     infos = [env.step_units(units)[4] for units in result.ordered]  # the same orders, day by day
-    np.testing.assert_array_equal(shipped(result), [info["shipped"] for info in infos])
-    np.testing.assert_array_equal(disrupted_days(config, 4), [info["disrupted"] for info in infos])
-    assert disrupted_days(config, 4).any()
+    np.testing.assert_array_equal(result.shipped, [info["shipped"] for info in infos])
+    np.testing.assert_array_equal(result.disrupted, [info["disrupted"] for info in infos])
+    assert result.disrupted.any()
 
 
 # ---------------------------------------------------------------------------- the manual game
@@ -283,7 +282,7 @@ def test_disruptions_are_announced_the_day_they_happen():
     while not game.over:
         outcome = game.place_order(game.suggested_order())
         news[outcome.day] = outcome.supply_news()
-    days = np.flatnonzero(disrupted_days(game.config, 4)) + 1
+    days = np.flatnonzero(play_episode(make_baseline("newsvendor", game.config), game.config, 4).disrupted) + 1
     assert all("shipped nothing" in news[day] for day in days)
 
 

@@ -191,6 +191,16 @@ BAD_ARGUMENTS = {  # case: (arguments, part of the error); {existing} is the SQL
 }
 
 
+def test_a_study_whose_attributes_are_still_being_written_is_joined():
+    """Optuna sets a study's attributes one by one: a worker that looks while the first one
+    writes them sees some; only a value that differs is another command's study."""
+    wanted = {"scenario": "default", "overrides": [], "agent": "structured"}
+    assert tune.mismatch({}, wanted) is None and tune.mismatch({"scenario": "default"}, wanted) is None
+    assert tune.mismatch({"scenario": "default", "overrides": ["a=1"]}, wanted) == (
+        "was made with overrides ['a=1'], this command has []"
+    )
+
+
 @pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
 def test_bad_arguments_are_one_line_errors_that_write_nothing(case, sqlite_study, tmp_path, capsys):
     database = sqlite_study[0] / "tuning.db"

@@ -9,35 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 from config import InventoryConfig
-from episodes import EpisodeResult, generators
-from sim import Warehouses
+from episodes import EpisodeResult
 from ui.history import component_label, per_product_frame, percent
 from ui.scenario import sells
 
 COST_LABELS = {"holding": "holding", "lost_sale": "lost sales", "ordering": "ordering", "purchase": "purchase"}
-
-
-def shipped(result: EpisodeResult) -> np.ndarray:
-    """Units the supplier sent each day per product, ``(days, n_products)``: what went into transit
-    (the change in units in transit) plus what arrived (an order arriving the same day never shows
-    in transit). Below the units ordered on a disrupted day or for a partial shipment."""
-    transit = result.in_transit
-    before = np.vstack([np.zeros_like(transit[:1]), transit[:-1]])
-    return transit - before + result.orders
-
-
-def disrupted_days(config: InventoryConfig, seed: int) -> np.ndarray:
-    """Which days of the episode of ``seed`` the supplier ships nothing, ``(days,)`` bool: drawn at
-    reset from the seed alone, so the same for every policy."""
-    if config.disruption_prob <= 0:
-        return np.zeros(config.episode_days, bool)
-    sim = Warehouses(config, 1)
-    sim.reset(generators([seed]))
-    return sim.disrupted[0].copy()
 
 
 def day_frame(result: EpisodeResult, day: int) -> pd.DataFrame:
@@ -60,17 +39,18 @@ def supply_frame(result: EpisodeResult, day: int) -> pd.DataFrame:
     index = day - 1
     measures = {
         "ordered": result.ordered[index],
-        "shipped": shipped(result)[index],
+        "shipped": result.shipped[index],
         "received": result.orders[index],
         "in transit": result.in_transit[index],
     }
     return per_product_frame(measures)
 
 
-def supply_note(result: EpisodeResult, day: int, disrupted: bool) -> str:
+def supply_note(result: EpisodeResult, day: int) -> str:
     """The day's supply in one line: ordered, shipped (and why less), received, in transit."""
     index = day - 1
-    ordered, sent = int(result.ordered[index].sum()), int(shipped(result)[index].sum())
+    disrupted = bool(result.disrupted[index])
+    ordered, sent = int(result.ordered[index].sum()), int(result.shipped[index].sum())
     received, transit = int(result.orders[index].sum()), int(result.in_transit[index].sum())
     if disrupted and ordered:
         why = " (disrupted: nothing shipped)"

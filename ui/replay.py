@@ -36,7 +36,7 @@ from ui.common import (
     scenario_header,
     scenario_picker,
 )
-from ui.days import components_table, day_frame, disrupted_days, money_table, summary_table, supply_frame, supply_note
+from ui.days import components_table, day_frame, money_table, summary_table, supply_frame, supply_note
 from ui.history import percent
 from ui.scenario import METRIC_LABELS, config_from_key, config_key, played_config, rule_label, rule_policy, rules_for
 from utils import ModelLoadError
@@ -169,8 +169,7 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
             st.dataframe(components_table(played, day), width="stretch")
 
     st.subheader(f"Day {day}, product by product")
-    disrupted = bool(disrupted_days(config, seed)[day - 1])
-    if disrupted:
+    if next(iter(played.values())).disrupted[day - 1]:  # the same days for every policy
         st.warning(f"Day {day}: the supplier shipped nothing (a disrupted day).", icon=":material/block:")
     st.markdown(legend_html(DAY_MEASURES), unsafe_allow_html=True)
     if config.has_supply_risk:
@@ -188,7 +187,7 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
                 st.caption(f"fill rate {percent(fill)} · {stockouts} products short")
                 chart(day_frame(result, day), spec)
                 if supply:
-                    st.caption(f":material/local_shipping: {supply_note(result, day, disrupted)}")
+                    st.caption(f":material/local_shipping: {supply_note(result, day)}")
                     chart(supply_frame(result, day), grouped_bars_spec(SUPPLY_COLORS, legend=False))
 
 
