@@ -3,14 +3,17 @@
 For lead times L = 1, 2, 3, 4 (the literature's convention; the scenario's ``lead_time`` is
 L + 1) and lost-sale costs p = 4, 9, 19, 39 (Poisson demand with mean 5, holding cost 1: the
 ``lost-sales`` scenario with ``--set``), prints the optimal long-run cost per day from the
-project's solver (``optimal.py``), then each rule's simulated cost and gap to it, every policy
-on the same episodes (seeds ``--seed + k``), its rules tuned on other seeds (``rule_tuning``).
+project's solver (``optimal.py``), then each rule's simulated cost and its gap to the optimal
+policy simulated on the same episodes (paired: the episodes' luck cancels), every policy on
+seeds ``--seed + k``, the rules tuned on other seeds (``rule_tuning``). With ``--models DIR`` the
+agent of ``DIR/L{L}-p{p}/real_inventory_model.zip`` plays too, where one exists.
 The long-run cost of a policy is its mean daily cost after the first ``--warmup`` days of each
 episode (each starts from the scenario's initial stock with nothing in transit). Two published
 values check the solver (Zipkin 2008: 4.04 for L = 1, p = 4 and 6.09 for L = 2, p = 9), and the
 simulated cost of the optimal policy must agree with the solver's value within its 95% interval.
 
-    python bench/bench_lost_sales.py [--episodes 200] [--seed 1000] [--markdown docs/lost_sales.md]
+    python bench/bench_lost_sales.py [--episodes 200] [--seed 1000] [--models runs/lost_sales]
+                                     [--markdown docs/lost_sales.md]
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agent import load_agent  # noqa: E402
 from baselines import make_rule  # noqa: E402
 from config import load_scenario  # noqa: E402
 from episodes import confidence_interval, play_policies  # noqa: E402
 from newsvendor import base_stock_levels  # noqa: E402
 from optimal import solve_cached  # noqa: E402
 from rule_tuning import tuned_rule  # noqa: E402
-from utils import cache_dir  # noqa: E402
+from utils import MODEL_NAME, cache_dir  # noqa: E402
 
 LEAD_TIMES = (1, 2, 3, 4)
 LOST_SALE_COSTS = (4, 9, 19, 39)
@@ -42,6 +46,12 @@ PUBLISHED = {(1, 4): 4.04, (2, 9): 6.09}  # Zipkin (2008), optimal cost per peri
 def long_run_costs(results: list, warmup: int) -> np.ndarray:
     """Each episode's mean daily cost after the warm-up days."""
     return np.array([result.costs[warmup:].mean() for result in results])
+
+
+def gap_cell(costs: dict, name: str, parameters: str) -> str:
+    """A policy's long-run cost and its paired gap to the optimal policy on the same episodes."""
+    gap = 100 * (costs[name] - costs["optimal"]).mean() / costs["optimal"].mean()
+    return f"{costs[name].mean():.3f} ({gap:+.2f}%) {parameters}".strip()
 
 
 def units(name: str, rule: object, config: object) -> str:
@@ -65,10 +75,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1000, help="episode k is played with seed SEED + k")
     parser.add_argument("--warmup", type=int, default=100, help="days of each episode left out of the long-run cost")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
+    parser.add_argument("--models", type=Path, help="agents trained per cell, in DIR/L{L}-p{p}/")
     args = parser.parse_args()
 
-    header = "| L | p | optimal (solver) | optimal (simulated) | " + " | ".join(RULES) + " |"
-    rows = [header, "|" + "---|" * (4 + len(RULES))]
+    columns = ["agent", *RULES] if args.models else list(RULES)
+    header = "| L | p | optimal (solver) | optimal (simulated) | " + " | ".join(columns) + " |"
+    rows = [header, "|" + "---|" * (4 + len(columns))]
     started = time.perf_counter()
     checks = []
     for lead_time in LEAD_TIMES:
@@ -78,15 +90,19 @@ def main() -> None:
             optimal = make_rule("optimal", config)
             solution = solve_cached(optimal.solution.problem, cache_dir("optimal"))
             rules = [tuned_rule(name, config, args.seed)[0] for name in RULES]
-            played = play_policies([optimal, *rules], config, args.episodes, args.seed)
+            agents = []
+            model = args.models / f"L{lead_time}-p{cost}" / MODEL_NAME if args.models else None
+            if model is not None and model.is_file():
+                agents = [load_agent(model, config)[0]]
+            played = play_policies([optimal, *agents, *rules], config, args.episodes, args.seed)
             costs = {name: long_run_costs(results, args.warmup) for name, results in played.items()}
             low, high = confidence_interval(costs["optimal"])
             agrees = low <= solution.average_cost <= high
             checks.append(agrees)
             cells = [f"{solution.average_cost:.3f}", f"{costs['optimal'].mean():.3f} [{low:.3f}, {high:.3f}]"]
-            for rule in rules:
-                gap = 100 * (costs[rule.name].mean() / solution.average_cost - 1)
-                cells.append(f"{costs[rule.name].mean():.3f} ({gap:+.1f}%) {units(rule.name, rule, config)}".strip())
+            if args.models:
+                cells.append(gap_cell(costs, "ppo", "") if agents else "-")
+            cells += [gap_cell(costs, rule.name, units(rule.name, rule, config)) for rule in rules]
             rows.append(f"| {lead_time} | {cost} | " + " | ".join(cells) + " |")
             print(rows[-1], flush=True)
             if (lead_time, cost) in PUBLISHED:
