@@ -97,24 +97,6 @@ def _top_slots(
     return taken.reshape(len(stock), n_levels, stock.shape[1]).sum(axis=1)
 
 
-def units_to_fractions(units: np.ndarray) -> np.ndarray:
-    """Fractions that ``env.step`` turns back into exactly ``units`` when the gap is their sum.
-
-    Scaling by the largest entry keeps every fraction in [0, 1]; the env's largest-remainder
-    split of ``units.sum()`` then reproduces each count (up to float rounding far below one
-    unit). No units -> all zeros. ``units`` has shape ``(..., n)``.
-    """
-    units = np.asarray(units)
-    top = units.max(axis=-1, keepdims=True)
-    return np.divide(units, top, out=np.zeros(units.shape), where=top > 0)
-
-
-def newsvendor_fractions(stock: np.ndarray, gap: np.ndarray | int, rates: np.ndarray, max_demand: int) -> np.ndarray:
-    """Fractions for ``env.step`` that place the newsvendor allocation of ``gap`` units for
-    ``rates`` on top of ``stock``."""
-    return units_to_fractions(newsvendor_units(stock, gap, rates, max_demand))
-
-
 def critical_ratio(holding_cost: float, lost_sale_cost: float, price: float = 0.0, unit_cost: float = 0.0) -> float:
     """The newsvendor's critical ratio ``underage / (underage + overage)``: a unit short costs the
     lost-sale cost plus the margin, a unit left over costs a day's holding. 1.0 (stock as much as

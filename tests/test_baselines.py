@@ -1,5 +1,6 @@
 """The classic rules on hand-made states, and through the real env."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -8,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from baselines import BASELINES, make_baseline
-from env import InventoryConfig, InventoryEnv, Observation, largest_remainder
-from newsvendor import demand_survival, newsvendor_units, units_to_fractions
+from env import InventoryConfig, InventoryEnv, Observation, largest_remainder, order_action
+from newsvendor import demand_survival, newsvendor_units
 
 CONFIG = InventoryConfig()
 
@@ -48,10 +49,15 @@ unit_counts = st.lists(st.integers(0, 120), min_size=1, max_size=15).map(np.arra
 
 
 @given(unit_counts)
-def test_units_to_fractions_round_trips_through_the_envs_rounding(units):
-    fractions = units_to_fractions(units)
+def test_an_order_of_units_round_trips_through_the_envs_rounding(units):
+    config = InventoryConfig(n_products=len(units))
+    fractions = order_action(units, int(units.sum()), config)  # fill mode: the fractions alone
     assert ((fractions >= 0) & (fractions <= 1)).all()
     np.testing.assert_array_equal(largest_remainder(fractions, int(units.sum())), units)
+    free = order_action(units, 2 * int(units.sum()) + 1, dataclasses.replace(config, order_mode="free"))
+    total = int(np.rint(np.float64(free[-1]) * (2 * int(units.sum()) + 1)))  # the share of the gap, back in units
+    assert total == units.sum()
+    np.testing.assert_array_equal(largest_remainder(free[:-1], total), units)
 
 
 def test_demand_survival_matches_the_definition():
