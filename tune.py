@@ -255,8 +255,8 @@ def engine_kwargs(url: str) -> dict[str, Any]:
     return {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
 
 
-def find_study_attrs(url: str, name: str) -> dict[str, Any] | None:
-    """The user attributes of study ``name`` in ``url``, or None if there is no such study.
+def find_study_attrs(url: str, name: str) -> dict[str, Any]:
+    """The user attributes of study ``name`` in ``url`` (none if there is no such study).
 
     Writes nothing: a SQLite file that does not exist is not created, a database without
     Optuna's tables is left without them. ``StorageError`` if the URL is malformed or names a
@@ -269,16 +269,16 @@ def find_study_attrs(url: str, name: str) -> dict[str, Any] | None:
     if database is not None and not database.exists():
         if database.parent.exists() and not database.parent.is_dir():
             raise StorageError(f"{database.parent} is not a directory")
-        return None
+        return {}
     try:
         with engine.connect() as connection:
             if not sqlalchemy.inspect(connection).has_table("studies"):
-                return None
+                return {}
         storage = rdb_storage(url, engine_kwargs=engine_kwargs(url))
         try:
             return storage.get_study_user_attrs(storage.get_study_id_from_name(name))
         except KeyError:
-            return None
+            return {}
     except sqlalchemy.exc.SQLAlchemyError as error:
         reason = describe_error(getattr(error, "orig", None) or error)
         raise StorageError(f"cannot use {shown_url(url)} ({reason})") from None
@@ -311,14 +311,22 @@ def study_attrs(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def mismatch(existing: dict[str, Any], wanted: dict[str, Any]) -> str | None:
-    """How a study's recorded attributes differ from this command's (None if they do not). A
-    study without any is adopted: one whose first worker stopped before recording them."""
-    if not existing:
-        return None
+    """How a study's recorded attributes differ from this command's (None if they do not).
+    Attributes a study lacks are no difference: the worker that created it may be writing them
+    at this moment (Optuna sets them one by one), or have stopped before it could."""
     for key, value in wanted.items():
-        if existing.get(key) != value:
-            return f"was made with {key} {existing.get(key)!r}, this command has {value!r}"
+        if key in existing and existing[key] != value:
+            return f"was made with {key} {existing[key]!r}, this command has {value!r}"
     return None
+
+
+def check_study(parser: argparse.ArgumentParser, url: str, name: str, existing: dict[str, Any], wanted: dict) -> None:
+    """A one-line usage error (exit code 2) if study ``name`` was made for another command."""
+    difference = mismatch(existing, wanted)
+    if difference:
+        parser.error(
+            f"argument --study-name: study {name!r} in {shown_url(url)} {difference}; choose another --study-name"
+        )
 
 
 def rdb_storage(url: str, **kwargs: Any) -> optuna.storages.RDBStorage:
@@ -334,8 +342,9 @@ def rdb_storage(url: str, **kwargs: Any) -> optuna.storages.RDBStorage:
 
 
 def open_study(url: str, name: str, attrs: dict[str, Any], seed: int, heartbeat: int) -> optuna.Study:
-    """Study ``name`` in ``url``, created with ``attrs`` if it does not exist yet (by whichever
-    worker comes first). Trials record a heartbeat; a stale one is failed and queued again."""
+    """Study ``name`` in ``url``, created if it does not exist yet (by whichever worker comes
+    first), with the ``attrs`` it lacks. Trials record a heartbeat; a stale one is failed and
+    queued again."""
     storage = rdb_storage(
         url,
         engine_kwargs=engine_kwargs(url),
@@ -351,8 +360,8 @@ def open_study(url: str, name: str, attrs: dict[str, Any], seed: int, heartbeat:
         pruner=optuna.pruners.MedianPruner(PRUNER_STARTUP_TRIALS, n_warmup_steps=attrs["trial_timesteps"] // 2),
         load_if_exists=True,
     )
-    if not study.user_attrs:
-        for key, value in attrs.items():
+    for key, value in attrs.items():
+        if key not in study.user_attrs:
             study.set_user_attr(key, value)
     return study
 
@@ -571,17 +580,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         existing = find_study_attrs(url, args.study_name)
     except StorageError as error:
         parser.error(f"argument --storage: {error}")
-    difference = mismatch(existing or {}, attrs)
-    if difference:
-        parser.error(
-            f"argument --study-name: study {args.study_name!r} in {shown_url(url)} {difference}; "
-            "choose another --study-name"
-        )
+    check_study(parser, url, args.study_name, existing, attrs)
 
     database = sqlite_file(url)
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)
     study = open_study(url, args.study_name, attrs, args.seed, args.heartbeat)
+    check_study(parser, url, args.study_name, study.user_attrs, attrs)  # a worker of another command was quicker
     objective = Objective(scenario, args)
     counts = trial_counts(study)
     print(
