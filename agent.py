@@ -69,7 +69,10 @@ class AgentView:
     *expected* cost of the day's shelf under the true rates of that day (for the original
     reward, the expected lost sales at 0.1 per unit), which the simulator knows and the agent
     never sees: the same as the env's reward in expectation, without the day's demand noise.
-    Where demand comes from a file there are no rates: the day's actual lost sales (or cost).
+    Where every order lands a fixed number of nights later (``projects``: ``lead-time``, the
+    lost-sales family), the expected cost of the day each order lands instead
+    (``projected_reward``), so that an order is credited with the day it decides. Where demand
+    comes from a file there are no rates: the day's actual lost sales (or cost).
     """
 
     rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the 7-day average
