@@ -307,10 +307,7 @@ class StreamReader:
         if not self._first_line and lines:
             self._first_line = lines[0] + b"\n"
         records: list[dict] = []
-        for line in lines:
-            record = _decode(line)
-            if record is None:
-                continue
+        for record in _decode_lines(lines):
             if record["type"] == "header" and self.header and record.get("run_id") != self.header.get("run_id"):
                 self._forget_run()  # another run was appended to this file: keep only its records
                 records = []
@@ -329,10 +326,25 @@ class StreamReader:
             self.episodes.append(record)
 
 
-def _decode(line: bytes) -> dict | None:
-    """One record, or None for a blank or corrupt line."""
+def _decode_lines(lines: list[bytes]) -> list[dict]:
+    """The records of complete lines, blank and corrupt ones skipped.
+
+    A first read holds ~100,000 lines: they are parsed as one JSON array (a third less time than
+    line by line), and line by line only when that fails or gives another count of values (a
+    corrupt line), so a bad line costs only itself."""
+    filled = [line for line in lines if line.strip()]
     try:
-        record = json.loads(line)
+        values = json.loads(b"[" + b",".join(filled) + b"]")
+    except ValueError:  # also covers UnicodeDecodeError
+        values = None
+    if values is None or len(values) != len(filled):
+        values = [_decode(line) for line in filled]
+    return [value for value in values if isinstance(value, dict) and isinstance(value.get("type"), str)]
+
+
+def _decode(line: bytes) -> dict | None:
+    """One line's value, or None for a corrupt line."""
+    try:
+        return json.loads(line)
     except ValueError:  # also covers UnicodeDecodeError
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("type"), str) else None

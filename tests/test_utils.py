@@ -163,6 +163,16 @@ def test_reader_skips_a_corrupt_complete_line(tmp_path):
     assert reader.poll() == [header(), episode(1)]
 
 
+def test_reader_skips_a_corrupt_line_that_would_parse_inside_a_json_array(tmp_path):
+    """The reader parses many lines as one JSON array: a line that is two records glued by a
+    comma is still corrupt on its own and must not slip in."""
+    path = tmp_path / "stream_data.json"
+    glued = line(episode(2)).rstrip(b"\n") + b", " + line(episode(3))
+    path.write_bytes(line(header()) + glued + line(episode(1)))
+    reader = StreamReader(path)
+    assert reader.poll() == [header(), episode(1)]
+
+
 def test_reader_starts_over_when_a_new_run_replaces_the_stream(tmp_path):
     path = tmp_path / "stream_data.json"
     writer = StreamWriter(path, header("a"))
