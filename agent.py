@@ -100,7 +100,7 @@ class AgentView:
         self._days_seen = 0
         self._day = 0
 
-    def _decode(self, obs: np.ndarray) -> Observation:
+    def decode(self, obs: np.ndarray) -> Observation:
         """``Observation.decode``, once per observation (each is read twice: seen, then acted on)."""
         if self._decoded is None or self._decoded[0] is not obs:
             self._decoded = (obs, Observation.decode(obs, self.config))
@@ -109,7 +109,7 @@ class AgentView:
     def _base_units(self, obs: np.ndarray, weekday: np.ndarray | None) -> np.ndarray:
         """Free mode: the base rule's order for ``obs``, once per observation."""
         if self._based is None or self._based[0] is not obs:
-            self._based = (obs, self._rule.units(self._decode(obs), Known(self._day, weekday, None)))
+            self._based = (obs, self._rule.units(self.decode(obs), Known(self._day, weekday, None)))
         return self._based[1]
 
     def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
@@ -118,13 +118,13 @@ class AgentView:
             self._rule.start(obs, Known(0, weekday, None))
         self._days_seen = self.config.history_days
         # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
-        self._demand_sum = np.rint(self._decode(obs).avg7_demand * self._days_seen)
+        self._demand_sum = np.rint(self.decode(obs).avg7_demand * self._days_seen)
         self._day = 0
         return self._features(obs, weekday)
 
     def observe(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """The agent's observations after a step; adds yesterday's demand to the running mean."""
-        self._demand_sum = self._demand_sum + self._decode(obs).yesterday_demand
+        self._demand_sum = self._demand_sum + self.decode(obs).yesterday_demand
         self._days_seen += 1
         self._day += 1
         return self._features(obs, weekday)
@@ -139,7 +139,7 @@ class AgentView:
         if cfg.has_calendar:
             rows[..., self.calendar_at : self.order_at] = np.eye(7, dtype=np.float32)[np.asarray(weekday)][:, None, :]
         if self.base:
-            observation = self._decode(obs)
+            observation = self.decode(obs)
             rows[..., self.order_at] = self._base_units(obs, weekday) / cfg.max_demand
             rows[..., self.order_at + 1] = (observation.stock + observation.in_transit.sum(-1)) / cfg.max_demand
         return rows.reshape(batch, -1)
@@ -147,7 +147,7 @@ class AgentView:
     def to_env_actions(self, actions: np.ndarray, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """Env actions ``(batch, action size)`` from the agent's actions and the env observations."""
         cfg = self.config
-        observation = self._decode(obs)
+        observation = self.decode(obs)
         actions = np.clip(actions, -1.0, 1.0)
         if self.base:  # the best rule's order, moved
             step = np.maximum(self.order_range * estimated_rates(observation, cfg), 1.0)
@@ -161,18 +161,9 @@ class AgentView:
         units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)
         return order_action(units, observation.free_space, cfg).astype(np.float32)  # as the first agent sent them
 
-    def reward(
-        self,
-        day: Day,
-        sales_table: np.ndarray | None,
-        decided: Observation | None = None,
-        rates_ahead: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """The training signal: ``projected_reward`` where orders land a fixed number of days later
-        (given the observation the order was decided on and the true rates ahead), else
-        ``training_reward``."""
-        if decided is not None:
-            return projected_reward(self.config, decided, day, rates_ahead)
+    def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
+        """The training signal of a day, ``training_reward`` (``AgentVecEnv`` uses
+        ``projected_reward`` instead where orders land a fixed number of days later)."""
         return training_reward(self.config, day, sales_table)
 
 
@@ -181,7 +172,7 @@ class DirectView:
     env's own observation, action space and reward, no features, decoding or training signal
     added, so what the structure of ``AgentView`` adds can be measured."""
 
-    def __init__(self, config: InventoryConfig, base: Mapping[str, Any] | None = None):
+    def __init__(self, config: InventoryConfig):
         env = InventoryEnv(config)
         self.config, self.base = config, None
         self.observation_space, self.action_space = env.observation_space, env.action_space
@@ -195,26 +186,17 @@ class DirectView:
     def to_env_actions(self, actions: np.ndarray, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         return actions
 
-    def reward(
-        self,
-        day: Day,
-        sales_table: np.ndarray | None,
-        decided: Observation | None = None,
-        rates_ahead: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """The env's own reward, in its points or money."""
+    def reward(self, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
+        """The env's own reward, in its points or money (``sales_table`` is None: not needed)."""
         return day.reward
-
-
-AGENTS = {"structured": AgentView, "direct": DirectView}
 
 
 def make_view(
     config: InventoryConfig, agent: str = "structured", base: Mapping[str, Any] | None = None
 ) -> AgentView | DirectView:
-    """How agent ``agent`` sees ``config``'s warehouses (one of ``AGENTS``; ``base``: the rule a
-    structured agent corrects in free mode, as a run recorded it; chosen afresh if None)."""
-    return AGENTS[agent](config, base)
+    """How agent ``agent`` (``structured`` or ``direct``) sees ``config``'s warehouses (``base``: the
+    rule a structured agent corrects in free mode, as a run recorded it; chosen afresh if None)."""
+    return DirectView(config) if agent == "direct" else AgentView(config, base)
 
 
 def training_reward(config: InventoryConfig, day: Day, sales_table: np.ndarray | None) -> np.ndarray:
@@ -322,7 +304,10 @@ class AgentVecEnv(VecEnv):
         self.config = config
         self.sim = Warehouses(config, n_envs)
         self.view = make_view(config, agent, base)
+        # the structured agent's training signal: the landing day's expected cost (``projected_reward``),
+        # else the day's, from the expected sales under the true rates where there are any
         self._projects = agent == "structured" and projects(config)
+        self._expects = agent == "structured" and not self._projects and config.rates_known
         self.render_mode = None
         super().__init__(n_envs, self.view.observation_space, self.view.action_space)
         self._rngs = [seeding.np_random(None)[0] for _ in range(n_envs)]
@@ -350,7 +335,7 @@ class AgentVecEnv(VecEnv):
         cfg = self.config
         # the expected sales of every shelf level under the true rates: once per episode where
         # the rates hold all episode, else each day (``_todays_sales_table``)
-        constant = cfg.rates_known and not cfg.has_varying_rates
+        constant = self._expects and not cfg.has_varying_rates
         self._sales_table = expected_sales_table(self.sim.base_rates, cfg.max_demand) if constant else None
         self._days = []
         self._returns = np.zeros(self.num_envs)
@@ -369,17 +354,16 @@ class AgentVecEnv(VecEnv):
         self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
-        if self._projects:  # what is known when ordering, for the day the order lands
-            decided, ahead, table = (
-                Observation.decode(self._env_obs, self.config),
-                self.sim.rates_ahead(self.config.lead_time),
-                None,
-            )
+        # what the signal needs is known before the day: the coming day's rates, or what is known
+        # when ordering and the rates until the order lands
+        if self._projects:
+            decided, ahead = self.view.decode(self._env_obs), self.sim.rates_ahead(self.config.lead_time)
         else:
-            decided = ahead = None
-            table = self._sales_table if self._sales_table is not None else self._todays_sales_table()
+            table = self._sales_table
+            if table is None and self._expects:  # rates that change during the episode
+                table = self._todays_sales_table()
         day = self.sim.step_fractions(self.view.to_env_actions(self._actions, self._env_obs, self._weekday()))
-        rewards = self.view.reward(day, table, decided, ahead)
+        rewards = projected_reward(self.config, decided, day, ahead) if self._projects else self.view.reward(day, table)
         self._returns += rewards
         self._days.append(day)
         self._env_obs = self.sim.observe()

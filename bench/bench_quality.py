@@ -71,7 +71,7 @@ def judge(model_path: Path, scenario_config: object, episodes: int, eval_seed: i
     """Per-episode main metric of the agent, its untrained decoder and every applicable rule."""
     agent, config = load_agent(model_path, scenario_config)
     config = config.with_demand_part("holdout")
-    untrained = TrainedAgent(ZeroAction(agent.view.action_space.shape[0]), config, agent.kind)
+    untrained = TrainedAgent(ZeroAction(agent.view.action_space.shape[0]), config, agent.kind, agent.view.base)
     untrained.name = "untrained"
     names, _ = applicable_rules(config, RULES)
     rules = [tuned_rule(name, config, eval_seed)[0] for name in names if name not in ("random", "uniform")]
