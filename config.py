@@ -18,7 +18,7 @@ import argparse
 import dataclasses
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -308,23 +308,37 @@ def load_scenario(name_or_path: str = DEFAULT_SCENARIO, overrides: Sequence[str]
     train = table.pop("train", {})
     if not isinstance(description, str) or not isinstance(train, dict):
         raise ScenarioError(f"{shown}: description must be a string and [train] a table")
+    config = apply_overrides(table, overrides, shown, path.parent)
+    return Scenario(path.stem, description, config, str(path), tuple(overrides), train)
+
+
+def apply_overrides(
+    values: Mapping[str, Any], overrides: Sequence[str], source: str, folder: Path | None = None
+) -> InventoryConfig:
+    """The config of the settings ``values`` with ``key=value`` ``overrides`` applied, validated.
+
+    ``ScenarioError`` (one line) for a bad override or setting: prefixed ``--set key=value``
+    when an override is at fault, else ``source`` (the scenario file); a demand file is read
+    now, so that a bad CSV (or one with another number of products) is a bad scenario. A
+    relative ``demand_file`` is resolved against ``folder`` when given.
+    """
     given = {}  # key -> (value, the --set text)
     for override in overrides:
         key, value = parse_override(override)
         given[key] = (value, override)
-    table.update({key: value for key, (value, _) in given.items()})
-    if table.get("demand_file"):
-        table["demand_file"] = str((path.parent / table["demand_file"]).resolve())
+    table = {**values, **{key: value for key, (value, _) in given.items()}}
+    if folder is not None and table.get("demand_file"):
+        table["demand_file"] = str((folder / table["demand_file"]).resolve())
     try:
         config = InventoryConfig.from_dict(table)
     except ScenarioError as error:
-        source = f"--set {given[error.key][1]}" if error.key in given else shown
-        raise ScenarioError(f"{source}: {error}", error.key) from None
+        prefix = f"--set {given[error.key][1]}" if error.key in given else source
+        raise ScenarioError(f"{prefix}: {error}", error.key) from None
     if config.demand_model == "file":
         from demand import load_demand_file  # demand.py reads configs: imported here, not at the top
 
         load_demand_file(config)  # a bad CSV is a bad scenario: say so now, naming the file and line
-    return Scenario(path.stem, description, config, str(path), tuple(overrides), train)
+    return config
 
 
 def _shown(path: Path) -> str:

@@ -24,6 +24,7 @@ import train
 from config import InventoryConfig, ScenarioError, list_scenarios, load_scenario
 from env import ENV_ID, InventoryEnv
 from sim import Warehouses
+from ui.scenario import OWN, pick_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {scenario.name: scenario for scenario in list_scenarios()}
@@ -330,6 +331,29 @@ def test_a_bad_file_names_the_file_and_the_key(tmp_path):
     broken = scenario_file(tmp_path, "lead_time = \n")
     with pytest.raises(ScenarioError, match="not a readable TOML file"):
         load_scenario(str(broken))
+
+
+def test_the_dashboards_changes_are_checked_as_set_is():
+    """The Replay and Manual pages' changes to a run's own scenario (``ui/scenario.py``, no
+    Streamlit) go through ``load_scenario``'s checks: the same one-line messages, and a demand
+    file that no longer fits is a ``ScenarioError`` the picker shows, not a traceback later."""
+    own = load_scenario("sample-data")
+    for changed in (
+        lambda: with_overrides(own, ["n_products=3"]),
+        lambda: pick_scenario(OWN, own, "", ["n_products=3"]),
+    ):
+        with pytest.raises(ScenarioError) as caught:
+            changed()
+        assert "\n" not in str(caught.value) and "has 10 products, the scenario has n_products = 3" in str(caught.value)
+    for override in ("lead_time=0", "lead_tiem=3", "lead_time=2.5"):
+        with pytest.raises(ScenarioError) as by_set:
+            load_scenario("sample-data", [override])
+        with pytest.raises(ScenarioError) as by_page:
+            with_overrides(own, [override])
+        assert str(by_page.value) == str(by_set.value) and str(by_set.value).startswith(f"--set {override}: ")
+    with pytest.raises(ScenarioError, match="holdout part"):  # fits the whole file, not its held-out days
+        pick_scenario("sample-data", own, "", ["episode_days=300"])
+    assert with_overrides(own, ["lead_time=2"]).config.lead_time == 2
 
 
 def test_list_scenarios_prints_each_with_its_description():

@@ -223,15 +223,13 @@ def day_spec(y_max: float) -> dict:
     }
 
 
-def lines_spec(
-    y_title: str, y_format: str, colors: Mapping[str, str], marker: int | None = None, x: str = "day"
-) -> dict:
-    """One line per series against ``x`` (columns x, series, value), coloured by ``colors``
-    (series -> colour), with a dashed marker at ``x == marker`` if given."""
+def daily_lines_spec(y_title: str, y_format: str, colors: Mapping[str, str], day: int | None = None) -> dict:
+    """One line per series against the day (columns day, series, value: ``daily_series``),
+    coloured by ``colors`` (series -> colour), with a dashed marker at ``day`` if given."""
     lines = {
         "mark": {"type": "line", "point": {"size": 20}},
         "encoding": {
-            "x": {"field": x, "type": "quantitative", "title": x, "axis": {"tickMinStep": 1, "format": "d"}},
+            "x": {"field": "day", "type": "quantitative", "title": "day", "axis": {"tickMinStep": 1, "format": "d"}},
             "y": {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": y_format}},
             "color": {
                 "field": "series",
@@ -241,30 +239,25 @@ def lines_spec(
                 "legend": None,  # the page draws it above (legend_html): long names do not fit
             },
             "tooltip": [
-                {"field": x},
+                {"field": "day"},
                 {"field": "series"},
                 {"field": "value", "type": "quantitative", "format": y_format},
             ],
         },
     }
     layers = [lines]
-    if marker is not None:
+    if day is not None:
         layers.append(
-            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"}, "encoding": {"x": {"datum": marker}}}
+            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"}, "encoding": {"x": {"datum": day}}}
         )
     return {"height": 220, "autosize": FIT_WIDTH, "layer": layers}
 
 
-def daily_lines_spec(y_title: str, y_format: str, colors: Mapping[str, str], day: int | None = None) -> dict:
-    """One line per series against the day (columns day, series, value); a dashed marker at ``day``."""
-    return lines_spec(y_title, y_format, colors, day)
-
-
-def daily_series(values: Mapping[str, np.ndarray], x: str = "day") -> pd.DataFrame:
-    """Long frame (x, series, value) for ``lines_spec`` from one array per series, x counted from 1."""
+def daily_series(values: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Long frame (day, series, value) for ``daily_lines_spec`` from one array per series, days counted from 1."""
     return pd.DataFrame(
-        [(step, name, float(value)) for name, array in values.items() for step, value in enumerate(array, start=1)],
-        columns=[x, "series", "value"],
+        [(day, name, float(value)) for name, array in values.items() for day, value in enumerate(array, start=1)],
+        columns=["day", "series", "value"],
     )
 
 

@@ -63,11 +63,6 @@ def log_dir_scenario(log_dir: Path) -> Scenario:
         return load_scenario()
 
 
-def log_dir_config(log_dir: Path) -> InventoryConfig:
-    """The env config of the run in ``log_dir`` (its ``run_config.json``), else the default one."""
-    return log_dir_scenario(log_dir).config
-
-
 def available_models(log_dir: Path) -> list[Path]:
     """The final model first (if any), then the checkpoints, oldest to newest by timesteps."""
 

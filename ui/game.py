@@ -162,7 +162,7 @@ class ManualGame:
         """The person's units in transit by the day they reach the shelf (before that day's demand):
         day number -> units per product, for the days with any (empty with overnight delivery)."""
         transit = self.observation().in_transit
-        if transit is None or not transit.size:
+        if not transit.size:
             return {}
         today = self.day + 1
         return {today + k: transit[:, k] for k in range(transit.shape[1]) if transit[:, k].any()}

@@ -175,7 +175,6 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
     if config.has_supply_risk:
         st.markdown("Below each policy, the day's supply: " + legend_html(SUPPLY_COLORS), unsafe_allow_html=True)
     spec = day_spec(max(int((r.stock + r.sales + r.lost_sales).max()) for r in played.values()))
-    supply = config.has_supply_risk
     items = list(played.items())
     for start in range(0, len(items), COLUMNS_PER_ROW):
         for column, (name, result) in zip(
@@ -186,7 +185,7 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
                 fill, stockouts = result.daily["fill_rate"][day - 1], int(result.daily["stockouts"][day - 1])
                 st.caption(f"fill rate {percent(fill)} · {stockouts} products short")
                 chart(day_frame(result, day), spec)
-                if supply:
+                if config.has_supply_risk:
                     st.caption(f":material/local_shipping: {supply_note(result, day)}")
                     chart(supply_frame(result, day), grouped_bars_spec(SUPPLY_COLORS, legend=False))
 

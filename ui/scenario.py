@@ -26,10 +26,11 @@ from config import (
     InventoryConfig,
     Scenario,
     ScenarioError,
+    apply_overrides,
     list_scenarios,
     load_scenario,
-    parse_override,
 )
+from demand import load_demand_file
 from episodes import main_metric, score_batch
 from rule_tuning import applicable_rules, tuned_rule, tuning_seeds
 from rule_tuning import best_rule as best_tuned_rule
@@ -91,18 +92,6 @@ def changes_text(scenario: Scenario) -> str:
     return " · ".join(f"`{key}` **{value}** (originally {original})" for key, value, original in found)
 
 
-def summary(config: InventoryConfig) -> str:
-    """One sentence on what a day is in ``config``'s warehouse, from its numbers."""
-    decision = "how much to order and how to split it" if config.order_mode == "free" else "how to split each order"
-    delivery = "overnight" if config.max_lead_time == 1 else f"after {config.lead_time} days"
-    if config.lead_time_max > config.lead_time:
-        delivery = f"after {config.lead_time} to {config.lead_time_max} days"
-    return (
-        f"{config.n_products} products share a {config.capacity}-unit warehouse for {config.episode_days} days; "
-        f"orders arrive {delivery}; the decision is {decision}."
-    )
-
-
 def sells(config: InventoryConfig) -> bool:
     """Something is sold at a price, or the reward is the profit: revenue and profit mean
     something beside the cost."""
@@ -146,8 +135,8 @@ def pick_scenario(choice: str, own: Scenario, path: str = "", overrides: Sequenc
     """The scenario a user picked: ``OWN`` (the run's), ``FILE`` (the TOML file at ``path``) or a
     shipped scenario's name, with ``overrides`` applied. ``ScenarioError`` (one line) if unusable."""
     if choice == OWN:
-        return with_overrides(own, overrides)
-    if choice == FILE:
+        scenario = with_overrides(own, overrides)
+    elif choice == FILE:
         if not path.strip():
             raise ScenarioError("give the path of a scenario TOML file")
         file = Path(path.strip()).expanduser()
@@ -155,21 +144,20 @@ def pick_scenario(choice: str, own: Scenario, path: str = "", overrides: Sequenc
             raise ScenarioError(f"{file} is a folder, not a scenario TOML file")
         if not file.is_file():
             raise ScenarioError(f"no scenario file at {file}")
-        return load_scenario(str(file), overrides)
-    return load_scenario(choice, overrides)
+        scenario = load_scenario(str(file), overrides)
+    else:
+        scenario = load_scenario(choice, overrides)
+    if scenario.config.demand_model == "file":
+        load_demand_file(played_config(scenario))  # the pages play its held-out days: they must hold an episode
+    return scenario
 
 
 def with_overrides(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
-    """``scenario`` with ``key=value`` changes applied to its config (``ScenarioError`` if unusable)."""
+    """``scenario`` with ``key=value`` changes applied to its config, checked as ``load_scenario``
+    checks ``--set`` (``config.apply_overrides``: ``ScenarioError``, one line, if unusable)."""
     if not overrides:
         return scenario
-    values = scenario.config.to_dict()
-    for text in overrides:
-        key, value = parse_override(text)
-        if key not in values:
-            raise ScenarioError(f"--set {text}: {key} is not a setting of the warehouse", key)
-        values[key] = value
-    config = InventoryConfig.from_dict(values)
+    config = apply_overrides(scenario.config.to_dict(), overrides, scenario.name)
     return dataclasses.replace(scenario, config=config, overrides=(*scenario.overrides, *overrides))
 
 
