@@ -11,9 +11,10 @@ seeds ``EVAL_SEED + k`` (800000, 800001, ...), which training (0 .. n_envs - 1),
 (``episodes.main_metric``), on the same episodes for every trial. Like the rules
 (``rule_tuning.py``), trials play the training part of a demand file: the held-out days stay
 for ``evaluate.py``, so a tuned agent and the tuned rules are compared on days neither was
-chosen on. A trial is scored ``EVALUATIONS - 1`` times during training; a median pruner stops
-one whose score falls below the median of earlier trials at the same step (from half its
-budget on, once 5 trials have finished).
+chosen on. A trial is scored ``EVALUATIONS - 1`` times during training; once 5 trials have
+completed (pruned ones do not count), Optuna's median pruner stops a trial whose best score so
+far is worse than the median of the completed trials' scores at the same step, from half its
+budget on (so at 2/4 and 3/4 of it, not at 1/4).
 
 The study lives in a database: by default the SQLite file ``LOG_DIR/tuning.db``, or any
 SQLAlchemy URL (``--storage postgresql://user@host/db``). Every worker started with the same
@@ -32,7 +33,6 @@ The best trial's settings are written to ``LOG_DIR/best_hyperparams_<study>.json
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import re
 import socket
@@ -49,13 +49,12 @@ import optuna
 import sqlalchemy
 import torch
 from optuna.trial import FrozenTrial, TrialState
-from sqlalchemy.engine import make_url
-from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 
 from agent import TrainedAgent
 from config import Scenario, add_scenario_arguments, scenario_or_exit
 from episodes import main_metric, score_batch
+from storage import STORAGE_NAME, StorageError, default_url, engine_kwargs, shown_url, sqlite_file
 from train import (
     AGENT_HYPERPARAMS,
     DEFAULT_N_ENVS,
@@ -70,12 +69,13 @@ from utils import describe_error, write_json_atomic
 
 EVAL_SEED = 800_000  # evaluation episodes of the trials: seeds EVAL_SEED + k
 EVALUATIONS = 4  # scores per trial: at 1/4, 2/4 and 3/4 of its budget (reported, may prune) and at its end
-STORAGE_NAME = "tuning.db"  # the default SQLite storage, in --log-dir
 GRACE_HEARTBEATS = 4  # a trial whose worker missed this many heartbeats is taken as dead
 MAX_RETRIES = 3  # a dead worker's trial is run again up to this many times
 TABLE_RACE_ATTEMPTS = 5  # tries to open a fresh database on which other workers create the tables
 POLL_SECONDS = 2  # how often a worker that waits for trials running elsewhere looks at the study again
-PRUNER_STARTUP_TRIALS = 5  # the median pruner waits for this many finished trials
+PRUNER_STARTUP_TRIALS = 5  # the median pruner waits for this many complete trials
+CONNECT_SECONDS = 10  # a database server that does not answer within this is an error
+BUSY_SECONDS = 60  # how long a worker waits for a SQLite file other workers are writing (heartbeats)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # the trials --n-trials counts
 TAKEN = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)  # trials that hold one of the --n-trials places
 
@@ -158,7 +158,7 @@ class TrialEvaluation(BaseCallback):
     (before its end), reports each score to Optuna at the number of timesteps trained, and stops
     training when the pruner says so."""
 
-    def __init__(self, trial: optuna.Trial, score: Callable[[PPO], float], budget: int):
+    def __init__(self, trial: optuna.Trial, score: Callable[[], float], budget: int):
         super().__init__()
         self.trial = trial
         self.score = score
@@ -170,7 +170,7 @@ class TrialEvaluation(BaseCallback):
         if not self.checkpoints or self.num_timesteps < self.checkpoints[0] or self.num_timesteps >= self.budget:
             return True
         self.checkpoints = [step for step in self.checkpoints if step > self.num_timesteps]
-        self.trial.report(self.score(self.model), self.num_timesteps)
+        self.trial.report(self.score(), self.num_timesteps)
         self.pruned = self.trial.should_prune()
         return not self.pruned
 
@@ -188,23 +188,23 @@ class Objective:
         self.train_config = scenario.config.with_demand_part("train")
         self.eval_seeds = list(range(EVAL_SEED, EVAL_SEED + args.eval_episodes))
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        torch.set_num_threads(TORCH_THREADS)  # as train.train does
 
-    def score(self, model: PPO, agent_base: dict | None) -> float:
-        """The scenario's main metric of ``model`` (correcting the rule ``agent_base`` in free
-        order mode, as in training), averaged over the evaluation episodes."""
-        policy = TrainedAgent(model, self.train_config, self.agent, agent_base)
+    def score(self, policy: TrainedAgent) -> float:
+        """The scenario's main metric of ``policy``, averaged over the evaluation episodes."""
         return float(np.mean(score_batch(policy, self.train_config, self.eval_seeds)))
 
     def __call__(self, trial: optuna.Trial) -> float:
         claim_place(trial, self.n_trials)
-        torch.set_num_threads(TORCH_THREADS)  # as train.train does
         settings = sample_settings(trial, self.defaults, self.n_envs, self.trial_timesteps)
         for key, value in {"worker": self.worker, "seed": self.seed, "settings": settings}.items():
             trial.set_user_attr(key, value)
         env = make_training_env(self.train_config, self.n_envs, self.seed, self.agent, settings["gamma"])
         model = build_model(env, self.seed, None, self.agent, settings)
-        score = functools.partial(self.score, agent_base=env.get_attr("view")[0].base)  # as train.py records it
-        evaluation = TrialEvaluation(trial, score, self.trial_timesteps)
+        # The model as a policy (correcting the rule that training's view corrects, in free order
+        # mode, as train.py records it); it plays the model as it is at each score.
+        policy = TrainedAgent(model, self.train_config, self.agent, env.get_attr("view")[0].base)
+        evaluation = TrialEvaluation(trial, lambda: self.score(policy), self.trial_timesteps)
         try:
             model.learn(self.trial_timesteps, callback=evaluation)
         except ValueError as error:  # settings that make the policy's outputs NaN: a bad corner, not a bug
@@ -214,7 +214,7 @@ class Objective:
             env.close()
         if evaluation.pruned:
             raise optuna.TrialPruned(f"pruned at {model.num_timesteps:,} timesteps")
-        value = score(model)
+        value = self.score(policy)
         trial.report(value, model.num_timesteps)
         return value
 
@@ -230,29 +230,10 @@ def claim_place(trial: optuna.Trial, n_trials: int) -> None:
 
 
 # ---------------------------------------------------------------------------- the study
-class StorageError(Exception):
-    """A storage URL that cannot be used; the message is one line."""
-
-
-def shown_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The database file of a SQLite URL, or None (another database, or SQLite in memory)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
-def engine_kwargs(url: str) -> dict[str, Any]:
-    """SQLAlchemy settings: wait for a busy SQLite file (workers write heartbeats to it), give up
-    on a silent server after 10 s, and test pooled connections before use (trials are long)."""
-    if make_url(url).get_backend_name() == "sqlite":
-        return {"connect_args": {"timeout": 60}}
-    return {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
+def connection_settings(url: str) -> dict[str, Any]:
+    """``storage.engine_kwargs`` with this command's timeouts: workers write heartbeats to a
+    shared SQLite file, so a busy one is waited for longer than a silent server."""
+    return engine_kwargs(url, connect_timeout=CONNECT_SECONDS, busy_timeout=BUSY_SECONDS)
 
 
 def find_study_attrs(url: str, name: str) -> dict[str, Any]:
@@ -263,18 +244,20 @@ def find_study_attrs(url: str, name: str) -> dict[str, Any]:
     database that cannot be reached or read."""
     try:
         database = sqlite_file(url)
-        engine = sqlalchemy.create_engine(url, **engine_kwargs(url))
+        kwargs = connection_settings(url)
+        engine = sqlalchemy.create_engine(url, **kwargs)
     except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, ValueError, ImportError) as error:
         raise StorageError(f"{url!r} is not a usable database URL ({describe_error(error)})") from None
-    if database is not None and not database.exists():
-        if database.parent.exists() and not database.parent.is_dir():
-            raise StorageError(f"{database.parent} is not a directory")
-        return {}
+    storage = None
     try:
+        if database is not None and not database.exists():
+            if database.parent.exists() and not database.parent.is_dir():
+                raise StorageError(f"{database.parent} is not a directory")
+            return {}
         with engine.connect() as connection:
             if not sqlalchemy.inspect(connection).has_table("studies"):
                 return {}
-        storage = rdb_storage(url, engine_kwargs=engine_kwargs(url))
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_table_creation=True)
         try:
             return storage.get_study_user_attrs(storage.get_study_id_from_name(name))
         except KeyError:
@@ -284,6 +267,8 @@ def find_study_attrs(url: str, name: str) -> dict[str, Any]:
         raise StorageError(f"cannot use {shown_url(url)} ({reason})") from None
     finally:
         engine.dispose()
+        if storage is not None:
+            storage.engine.dispose()
 
 
 def default_study_name(scenario: str, agent: str, overrides: Sequence[str]) -> str:
@@ -347,7 +332,7 @@ def open_study(url: str, name: str, attrs: dict[str, Any], seed: int, heartbeat:
     queued again."""
     storage = rdb_storage(
         url,
-        engine_kwargs=engine_kwargs(url),
+        engine_kwargs=connection_settings(url),
         heartbeat_interval=heartbeat,
         grace_period=GRACE_HEARTBEATS * heartbeat,
         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES),
@@ -371,6 +356,11 @@ def trial_counts(study: optuna.Study) -> Counter:
     return Counter(trial.state for trial in study.get_trials(deepcopy=False))
 
 
+def n_finished(counts: Counter) -> int:
+    """How many trials of ``trial_counts`` count towards ``--n-trials`` (complete or pruned)."""
+    return sum(counts[state] for state in FINISHED)
+
+
 def run_worker(study: optuna.Study, objective: Objective, timeout: float | None) -> None:
     """Run trials until the study has ``objective.n_trials`` finished ones (or ``timeout``
     seconds have passed). When every place is taken by trials running elsewhere, wait: they
@@ -379,7 +369,7 @@ def run_worker(study: optuna.Study, objective: Objective, timeout: float | None)
     waiting = False
     while timeout is None or time.monotonic() - started < timeout:
         counts = trial_counts(study)
-        finished = sum(counts[state] for state in FINISHED)
+        finished = n_finished(counts)
         if finished >= objective.n_trials:
             return
         if counts[TrialState.WAITING] or finished + counts[TrialState.RUNNING] < objective.n_trials:
@@ -563,8 +553,9 @@ def safe_file_name(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: 0 when the study has its trials, 1 if none completed, 2 for bad
-    arguments, 130 after Ctrl-C (the best trial so far is exported all the same)."""
+    """The command line: 0 when at least one trial of the study has completed (and its best is
+    exported), 1 if none has, 2 for bad arguments, 130 after Ctrl-C (the best trial so far is
+    exported all the same)."""
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # tune.py prints its own line per trial
     parser = build_parser()
@@ -573,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.trial_timesteps = args.trial_timesteps or preset_timesteps(scenario, "quick")
     args.study_name = args.study_name or default_study_name(scenario.name, args.agent, args.overrides or ())
     args.export = args.export or args.log_dir / f"best_hyperparams_{safe_file_name(args.study_name)}.json"
-    url = args.storage or f"sqlite:///{args.log_dir / STORAGE_NAME}"
+    url = args.storage or default_url(args.log_dir)
     check_output_paths(parser, args)
     attrs = study_attrs(scenario, args)
     try:
@@ -591,7 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = trial_counts(study)
     print(
         f"Study {args.study_name!r} (id {study._study_id}) in {shown_url(url)}: "
-        f"{sum(counts[state] for state in FINISHED)} of {args.n_trials} trials finished. Worker {objective.worker} "
+        f"{n_finished(counts)} of {args.n_trials} trials finished. Worker {objective.worker} "
         f"scores {attrs['metric']} ({attrs['direction']}) on {args.eval_episodes} episodes after "
         f"{args.trial_timesteps:,} timesteps ({args.n_envs} envs, seed {args.seed}).",
         flush=True,

@@ -18,11 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import optuna
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from storage import default_url  # noqa: E402
 
 
 def run_workers(workers: int, study_name: str, args: argparse.Namespace, storage: str, log_dir: Path) -> float:
@@ -42,9 +45,7 @@ def run_workers(workers: int, study_name: str, args: argparse.Namespace, storage
 def trial_summary(study_name: str, storage: str) -> tuple[list[dict], dict[str, int]]:
     """The study's sampled settings, by trial number, and its count of trials per state."""
     trials = optuna.load_study(study_name=study_name, storage=storage).get_trials(deepcopy=False)
-    states: dict[str, int] = {}
-    for trial in trials:
-        states[trial.state.name] = states.get(trial.state.name, 0) + 1
+    states = dict(Counter(trial.state.name for trial in trials))
     return [trial.params for trial in sorted(trials, key=lambda trial: trial.number)], states
 
 
@@ -58,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-tune-") as folder:
-        storage = args.storage or f"sqlite:///{Path(folder) / 'tuning.db'}"
+        storage = args.storage or default_url(Path(folder))
         tag = time.strftime("%Y%m%d-%H%M%S")
         seconds, summaries = {}, {}
         for workers in (1, 2):

@@ -28,7 +28,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalW
 ROOT = Path(__file__).resolve().parent.parent
 STEPS, N_ENVS, EPISODES = 512, 2, 10
 TINY = ["--trial-timesteps", str(STEPS), "--n-envs", str(N_ENVS), "--eval-episodes", str(EPISODES)]
-DONE = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 def tune_command(log_dir, *args):
@@ -52,7 +51,7 @@ def finish(process):
 
 
 def done(study):
-    return study.get_trials(states=DONE)
+    return study.get_trials(states=tune.FINISHED)
 
 
 def quiet_optuna():

@@ -8,7 +8,8 @@ settings, intermediate values are reported per evaluation step.
 
 Every way a storage can fail (a malformed URL, a missing file, a server that does not answer,
 a database that is not Optuna's) is a ``StorageError`` with a one-line message. A SQLite URL
-to a file that does not exist is refused before Optuna sees it: Optuna would create it.
+to a file that does not exist is refused before Optuna sees it (Optuna would create it), with
+``NoStorageFile``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import optuna
@@ -25,9 +25,9 @@ import pandas as pd
 import sqlalchemy.exc
 from sqlalchemy.engine import make_url
 
+from storage import StorageError, engine_kwargs, shown_url, sqlite_file
 from utils import describe_error
 
-STORAGE_NAME = "tuning.db"
 CONNECT_SECONDS = 5  # a database server that does not answer within this is reported, not waited for
 MIN_TRIALS_FOR_IMPORTANCE = 2
 STORAGE_ERRORS = (
@@ -45,13 +45,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)  # a page reading a study s
 logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
 
 
-class StorageError(Exception):
-    """A storage (or a study in it) that cannot be read; the message is one line."""
-
-
-def default_url(log_dir: Path) -> str:
-    """The storage ``tune.py`` uses by default: the SQLite file ``LOG_DIR/tuning.db``."""
-    return f"sqlite:///{log_dir / STORAGE_NAME}"
+class NoStorageFile(StorageError):
+    """A SQLite URL whose file does not exist (yet: ``tune.py`` creates it)."""
 
 
 def open_storage(url: str) -> optuna.storages.BaseStorage:
@@ -63,24 +58,17 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         parsed = make_url(url)
     except (sqlalchemy.exc.ArgumentError, ValueError) as error:
         raise StorageError(f"{url!r} is not a storage URL ({describe_error(error)})") from None
-    engine_kwargs: dict = {}
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:"):
+        database = sqlite_file(parsed)
+        if database is None:
             raise StorageError(f"{url}: an in-memory SQLite database holds no study; give a file")
-        if not Path(database).is_file():
-            raise StorageError(f"no SQLite file at {database} (run tune.py first, or check the path)")
-    elif parsed.get_backend_name() in ("postgresql", "mysql"):
-        engine_kwargs["connect_args"] = {"connect_timeout": CONNECT_SECONDS}
+        if not database.is_file():
+            raise NoStorageFile(f"no SQLite file at {database} (run tune.py first, or check the path)")
+    kwargs = engine_kwargs(parsed, connect_timeout=CONNECT_SECONDS)
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, skip_table_creation=True)  # read only
+        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_table_creation=True)  # read only
     except STORAGE_ERRORS as error:
-        raise StorageError(f"cannot open {_safe(parsed)}: {describe_error(error)}") from None
-
-
-def _safe(parsed: object) -> str:
-    """A URL without its password, for messages."""
-    return parsed.render_as_string(hide_password=True)  # type: ignore[attr-defined]
+        raise StorageError(f"cannot open {shown_url(parsed)}: {describe_error(error)}") from None
 
 
 @dataclass(frozen=True)
@@ -159,7 +147,8 @@ def complete(trials: Sequence[optuna.trial.FrozenTrial]) -> list[optuna.trial.Fr
 
 
 def best_curve(trials: Sequence[optuna.trial.FrozenTrial], direction: str) -> pd.DataFrame:
-    """The finished trials' values and the best value so far (columns trial, value, best)."""
+    """The finished trials' values and the best value so far (columns trial, value, best);
+    ``trials`` may be all of a study's or only its ``complete`` ones."""
     finished = complete(trials)
     values = np.array([trial.value for trial in finished], dtype=float)
     best = np.maximum.accumulate(values) if direction == "maximize" else np.minimum.accumulate(values)
@@ -176,15 +165,18 @@ def intermediate_frame(trials: Sequence[optuna.trial.FrozenTrial]) -> pd.DataFra
     return pd.DataFrame(rows, columns=["trial", "state", "step", "value"])
 
 
-def importances(study: optuna.Study) -> dict[str, float]:
+def importances(study: optuna.Study, n_finished: int | None = None) -> dict[str, float]:
     """The parameters' importances for the objective (``optuna.importance.get_param_importances``,
-    normalised to sum to 1); ``StorageError`` saying why when they cannot be computed (fewer than
-    ``MIN_TRIALS_FOR_IMPORTANCE`` finished trials, or parameters that never vary)."""
-    finished = complete(study.get_trials(deepcopy=False))
-    if len(finished) < MIN_TRIALS_FOR_IMPORTANCE:
+    over the complete trials, normalised to sum to 1); ``StorageError`` saying why when they
+    cannot be computed (fewer than ``MIN_TRIALS_FOR_IMPORTANCE`` finished trials, or parameters
+    that never vary). ``n_finished``: how many ``complete`` trials the caller has already found
+    (counted here if None)."""
+    if n_finished is None:
+        n_finished = len(complete(study.get_trials(deepcopy=False)))
+    if n_finished < MIN_TRIALS_FOR_IMPORTANCE:
         raise StorageError(
             f"parameter importances need at least {MIN_TRIALS_FOR_IMPORTANCE} finished trials; "
-            f"this study has {len(finished)}"
+            f"this study has {n_finished}"
         )
     try:
         return optuna.importance.get_param_importances(study)

@@ -14,16 +14,16 @@ import optuna
 import pandas as pd
 import streamlit as st
 
+from storage import default_url
 from ui.charts import bars_spec, best_value_spec, chart, trial_curves_spec
 from ui.common import current_log_dir, draw_metrics
 from ui.history import Metric
 from ui.studies import (
-    STORAGE_NAME,
+    NoStorageFile,
     StorageError,
     StudyInfo,
     best_curve,
     complete,
-    default_url,
     importances,
     intermediate_frame,
     list_studies,
@@ -48,16 +48,23 @@ def cached_importances(url: str, study: str, finished: tuple[int, ...]) -> dict[
     """The study's parameter importances, or why there are none; computed again only when the
     finished trials (``finished``: their numbers) change."""
     try:
-        return importances(load_study(cached_storage(url), study))
+        return importances(load_study(cached_storage(url), study), n_finished=len(finished))
     except StorageError as error:
         return str(error)
 
 
-def pick_study(url: str) -> tuple[optuna.Study, StudyInfo] | None:
-    """The storage's studies in a selectbox, and the chosen one; a one-line error or a hint otherwise."""
+def pick_study(url: str, log_dir: Path) -> tuple[optuna.Study, StudyInfo] | None:
+    """The storage's studies in a selectbox, and the chosen one; a one-line error or a hint
+    otherwise (the hint also when the default storage, in ``log_dir``, has no file yet)."""
     try:
         storage = cached_storage(url)
         studies = list_studies(storage)
+    except NoStorageFile as error:
+        if url == default_url(log_dir):
+            st.info(f"No tuning study in `{log_dir}` yet. {TUNE_HINT}", icon=":material/info:")
+        else:
+            st.error(f"Tuning storage: {error}", icon=":material/error:")
+        return None
     except StorageError as error:
         st.error(f"Tuning storage: {error}", icon=":material/error:")
         return None
@@ -98,7 +105,7 @@ def render_study(url: str, study: optuna.Study, info: StudyInfo) -> None:
     with left:
         st.markdown(f"**Best value over the trials** ({metric}; dots: each finished trial)")
         if finished:
-            chart(best_curve(trials, info.direction), best_value_spec(metric))
+            chart(best_curve(finished, info.direction), best_value_spec(metric))
         else:
             st.info("No finished trial yet.", icon=":material/hourglass_top:")
     with right:
@@ -133,10 +140,7 @@ def render_tuning(log_dir: Path) -> None:
     )
     controls[1].button("Refresh", key="tuning_refresh", width="stretch", help="Read the study again.")
     url = url.strip()
-    if url == default_url(log_dir) and not (log_dir / STORAGE_NAME).is_file():
-        st.info(f"No tuning study in `{log_dir}` yet. {TUNE_HINT}", icon=":material/info:")
-        return
-    picked = pick_study(url)
+    picked = pick_study(url, log_dir)
     if picked is not None:
         render_study(url, *picked)
 
