@@ -226,6 +226,8 @@ def test_a_scenario_file_with_a_mistake_is_one_line_on_the_page(app, run_dir, tm
 @pytest.mark.parametrize("family", ("lead-time", "costs"))
 def test_a_full_manual_game_ends_with_a_scoreboard(app, runs, family):
     at = switch(app(runs[family]).run(), "Manual")
+    assert "PPO agent" in headers(at)
+    assert metric_values(at)["Fill rate"] == "–"  # no day played yet
     days = run_config(runs[family]).episode_days
     at.button(key="suggest_order").click().run()
     at.number_input(key="order_0").set_value(7).run()
@@ -240,6 +242,7 @@ def test_a_full_manual_game_ends_with_a_scoreboard(app, runs, family):
     assert "Final scoreboard" in headers(at)
     game = at.session_state["manual_game"]
     assert game.over and game.opponent_label == "PPO agent"
+    assert 0 <= game.human.scores()["fill rate"] <= 1 and 0 <= game.ai.scores()["fill rate"] <= 1
     board = at.dataframe[0].value
     assert list(board.index) == ["You", "PPO agent"]
     assert ("cost per day" in board) == (family == "costs")
@@ -299,16 +302,25 @@ def test_without_a_model_replay_shows_the_rules_and_manual_plays_the_best_rule(a
     assert list(at.dataframe[0].value.index) == ["newsvendor rule", "proportional rule"]
     at = switch(at, "Manual")
     assert "you play against the newsvendor rule, the best rule here" in texts(at.info)
+    assert at.session_state["manual_game"].opponent_label == "newsvendor rule"
 
 
 def test_a_corrupt_model_gives_one_line_errors_not_a_traceback(app, without_model):
     (without_model / utils.MODEL_NAME).write_bytes(b"PK\x03\x04 not really a zip")
     at = switch(app(without_model).run(), "Replay")
     assert len(at.error) == 1 and "\n" not in at.error[0].value and utils.MODEL_NAME in at.error[0].value
+    assert list(at.dataframe[0].value.index) == ["newsvendor rule", "proportional rule"]
     at = switch(at, "Manual")
     assert "newsvendor rule instead" in texts(at.error)
     at.button(key="place_order").click().run()
     assert not at.exception, at.exception
+
+
+def test_training_page_explains_how_to_start_without_logs(app, tmp_path):
+    at = app(tmp_path).run()
+    assert not at.exception, at.exception
+    assert "python train.py --preset quick" in texts(at.info)
+    assert not at.metric
 
 
 def test_every_page_renders_without_any_logs(app, tmp_path):
@@ -324,6 +336,7 @@ def test_log_dir_argument_after_the_double_dash_is_used(app, run_dir, monkeypatc
     at.run()
     assert not at.exception, at.exception
     assert str(run_dir) in texts(at.sidebar.caption)
+    assert metric_values(at)["Episodes"] == f"{episodes_in(run_dir):,}"
 
 
 def test_texts_follow_the_scenario_of_the_run(app, tmp_path):

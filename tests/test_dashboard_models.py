@@ -101,9 +101,11 @@ def test_history_takes_the_reward_components_of_its_scenario(stream_lines):
 def test_heatmap_days_are_labelled_at_round_numbers_and_long_runs_thinned():
     assert day_ticks(30) == [1, 5, 10, 15, 20, 25, 30]
     assert day_ticks(365) == [1, 100, 200, 300]
+    assert day_ticks(3) == [1, 2, 3]
     assert chart_positions(10, 500).tolist() == list(range(10))
     positions = chart_positions(100_000, 500)
     assert len(positions) <= 500 and positions[0] == 0 and positions[-1] == 99_999
+    assert np.all(np.diff(positions) > 0)  # evenly thinned: no position twice, in order
 
 
 def test_rolling_metrics_report_the_change_from_the_previous_window(stream_lines):
@@ -136,6 +138,8 @@ def test_monitor_reads_appended_records_and_caches_its_view_between_them(tmp_pat
     assert monitor.view() is first_view  # an idle refresh rebuilds nothing
     write_lines(stream, [*records[10:], end])
     assert monitor.refresh() == len(records) - 10
+    assert monitor.view() is not first_view  # new records: the view is rebuilt
+    assert monitor.view().metrics[0].value == f"{len(records):,}"
     assert monitor.view().metrics[0].delta == f"+{len(records) - 10}"
     assert monitor.end["status"] == "finished"
 
@@ -146,6 +150,7 @@ def test_monitor_follows_a_new_run_in_another_scenario(tmp_path, stream_lines):
     write_lines(stream, [header, *records], mode="w")
     monitor = TrainingMonitor(stream)
     monitor.refresh()
+    assert monitor.history.size == len(records)
     costs = load_scenario("costs")
     new_header = {
         **json.loads(header),
@@ -185,6 +190,8 @@ def test_trajectory_frames_hold_every_product_day_and_in_transit_where_recorded(
     assert len(frames["days"]) == config.episode_days * config.n_products
     assert (frames["days"]["lost sales"] == frames["days"]["demand"] - np.asarray(trajectory["sales"]).ravel()).all()
     assert "in transit" not in frames["days"]
+    totals = frames["totals"].pivot(index="product", columns="measure", values="units")
+    assert totals.loc["P3", "demand"] == sum(day[3] for day in trajectory["demand"])
     result = play_episode(
         make_baseline("newsvendor", load_scenario("lead-time").config), load_scenario("lead-time").config, 0
     )
@@ -195,7 +202,7 @@ def test_trajectory_frames_hold_every_product_day_and_in_transit_where_recorded(
 
 
 # ---------------------------------------------------------------------------- scenarios and days
-def test_a_run_scenario_says_what_differs_from_the_original(tmp_path):
+def test_a_run_scenario_says_what_differs_from_the_original():
     scenario = load_scenario("lead-time")
     recorded = run_scenario({"scenario": scenario.to_dict(), "env_config": scenario.config.to_dict()})
     assert recorded == dataclasses.replace(scenario, train={})  # what a run records of it
@@ -247,11 +254,18 @@ def new_game(scenario="default", seed=3):
 def test_both_sides_face_the_same_demand_and_suggestions_fill_the_free_space():
     game = new_game()
     assert game.human.result() is None and game.day == 0
+    with pytest.raises(ValueError):
+        game.human.scores()  # no day played yet
     for _ in range(5):
         suggested = game.suggested_order()
         assert sum(suggested) == game.free_space() and min(suggested) >= 0
         game.place_order(suggested)
         assert (game.human.info["demand"] == game.ai.info["demand"]).all()
+        assert game.free_space() == game.config.capacity - game.human.stock.sum()
+    assert game.day == 5
+    human, ai = game.human.result(), game.ai.result()
+    np.testing.assert_array_equal(human.demand, ai.demand)
+    assert human.demand.sum() > 0
     np.testing.assert_array_equal(game.observation().stock, game.human.stock)
 
 
@@ -260,7 +274,9 @@ def test_an_order_beyond_the_free_space_is_refused_at_the_door():
     outcome = game.place_order([0, 0, 0, 0, 150, 0, 0, 0, 0, 0])
     assert (outcome.placed, outcome.accepted, outcome.refused) == (150, 100, {4: 50})
     assert "50 were refused at the door" in outcome.explanation(100)
-    assert game.place_order([0] * 10).explanation(100) is None
+    assert game.human.stock.sum() <= 100
+    fitting = game.place_order([0] * 10)
+    assert fitting.refused == {} and fitting.explanation(100) is None
 
 
 def test_an_order_with_a_lead_time_is_in_transit_then_on_the_shelf_two_days_later():
@@ -283,6 +299,7 @@ def test_disruptions_are_announced_the_day_they_happen():
         outcome = game.place_order(game.suggested_order())
         news[outcome.day] = outcome.supply_news()
     days = np.flatnonzero(play_episode(make_baseline("newsvendor", game.config), game.config, 4).disrupted) + 1
+    assert days.size  # at least one disrupted day, or the check below would pass on nothing
     assert all("shipped nothing" in news[day] for day in days)
 
 
@@ -291,14 +308,20 @@ def test_a_finished_game_scores_like_the_env_with_money_where_it_counts():
     assert game.suggested_order() and sum(game.suggested_order()) <= game.free_space()
     for _ in range(game.config.episode_days):
         game.place_order(game.suggested_order())
+    assert game.over
     with pytest.raises(RuntimeError):
         game.place_order([0] * 10)
     for side in (game.human, game.ai):
         scores = side.scores()
+        assert 0 <= scores["fill rate"] <= 1 and 0 <= scores["utilization"] <= 1
+        assert 0 <= scores["stockouts per day"] <= game.config.n_products
         assert scores["reward"] == pytest.approx(-scores["cost per day"] * game.config.episode_days)
+        # The scoreboard's reward is the sum of the env's daily rewards: replay the side's orders.
         env = InventoryEnv(game.config)
         env.reset(seed=game.seed)
-        assert scores["reward"] == pytest.approx(sum(env.step_units(day["ordered"])[1] for day in side.days))
+        daily_rewards = [env.step_units(day["ordered"])[1] for day in side.days]
+        assert scores["reward"] == pytest.approx(sum(daily_rewards))
+        np.testing.assert_allclose(side.result().rewards, daily_rewards)
 
 
 # ---------------------------------------------------------------------------- reports and studies

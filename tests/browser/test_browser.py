@@ -11,6 +11,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from baselines import make_baseline
+from ui.game import ManualGame
+from ui.scenario import played_config, run_scenario
 from utils import RUN_CONFIG_NAME, StreamWriter, read_run_config
 
 WAIT_MS = 30_000  # Replay's first load imports SB3 and plays three episodes
@@ -112,7 +115,7 @@ def place_order(page: Page, next_day: int, days: int) -> None:
 def test_a_page_opens_directly_at_its_url(open_dashboard, run_dir):
     page = open_dashboard(run_dir, "replay")
     expect(page.get_by_role("heading", name="Day 1, product by product")).to_be_visible(timeout=WAIT_MS)
-    assert page.get_by_text("Page not found").count() == 0
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     assert_no_error(page)
     for url_path, text in (("compare", "No evaluation report"), ("tuning", "No tuning study")):
         page.goto(page.url.rsplit("/", 1)[0] + f"/{url_path}")
@@ -144,7 +147,7 @@ def test_a_manual_order_with_a_lead_time_is_in_transit_then_on_the_shelf(open_da
     expect(page.get_by_text("coming: 7 on day 3")).to_be_visible()  # arriving today, before the demand
     place_order(page, 4, days)
     expect(page.get_by_text("Day 3: you received 7 units")).to_be_visible(timeout=WAIT_MS)
-    assert page.get_by_text("coming: 7").count() == 0
+    expect(page.get_by_text("coming: 7")).to_have_count(0)
     assert_no_error(page)
 
 
@@ -152,18 +155,26 @@ def test_a_manual_order_advances_the_day(open_dashboard, lead_time_run, screensh
     run_dir = lead_time_run
     page = open_dashboard(run_dir, "manual")  # straight to the page's URL
     days = episode_days(run_dir)
+    # The person's side of the page's game (seed 0), played alongside: what each new day must show.
+    config = played_config(run_scenario(read_run_config(run_dir / RUN_CONFIG_NAME)))
+    game = ManualGame(make_baseline("newsvendor", config), "newsvendor rule", config, 0)
     expect(page.get_by_text(f"Day 1 of {days}")).to_be_visible(timeout=WAIT_MS)
     order(page, 0, 3)
     expect(page.get_by_text("Your order: 3 units")).to_be_visible(timeout=WAIT_MS)
     place_order(page, 2, days)
+    game.place_order([3] + [0] * (config.n_products - 1))
     wait_for_charts(page, 3)  # the charts of the days played appear after the first one
 
     for day in range(3, 6):  # a few sensible days, then one too large
-        status = page.get_by_text("Your warehouse holds").inner_text()
-        free_space = int(re.search(r"free space (\d+)", status).group(1))
+        status = page.get_by_text("Your warehouse holds")
+        # The heading of the new day may be drawn before its status line: wait for the new day's.
+        expect(status).to_contain_text(f"free space {game.free_space()}", timeout=WAIT_MS)
+        free_space = int(re.search(r"free space (\d+)", status.inner_text()).group(1))
+        assert free_space == game.free_space()
         page.get_by_role("button", name="Suggest").click()
         expect(page.get_by_text(f"Your order: {free_space} units")).to_be_visible(timeout=WAIT_MS)
         place_order(page, day, days)
+        game.place_order(game.suggested_order())
     order(page, 0, 1000)  # more than the free space of the 300-unit warehouse
     expect(page.get_by_text("would be refused at the door")).to_be_visible(timeout=WAIT_MS)
     place_order(page, 6, days)
