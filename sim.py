@@ -78,6 +78,18 @@ def _split(rows: np.ndarray, totals: np.ndarray) -> np.ndarray:
     return units
 
 
+def order_units(actions: np.ndarray, gaps: np.ndarray, config: InventoryConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The whole units per product that env actions ``(batch, action_size)`` order against the
+    gaps ``(batch,)``, and their totals: fractions clipped to [0, 1], in free mode the last
+    component the share of the gap to order (rounded), split by largest remainders."""
+    weights = np.minimum(np.maximum(np.asarray(actions, np.float64), 0.0), 1.0)
+    totals = np.asarray(gaps, np.int64)
+    if config.order_mode == "free":
+        totals = np.rint(weights[:, -1] * totals).astype(np.int64)
+        weights = weights[:, :-1]
+    return _split(weights, totals), totals
+
+
 @dataclass
 class Day:
     """What one step did to every warehouse of a batch: arrays with a leading batch axis
@@ -223,13 +235,7 @@ class Warehouses:
             raise ValueError(f"actions must have shape {(self.batch, cfg.action_size)}, got {actions.shape}")
         if not np.isfinite(actions).all():
             raise ValueError(f"actions must be finite, got {actions}")
-        weights = np.minimum(np.maximum(actions, 0.0), 1.0)
-        if cfg.order_mode == "free":
-            totals = np.rint(weights[:, -1] * self.gap).astype(np.int64)
-            weights = weights[:, :-1]
-        else:
-            totals = self.gap
-        units = _split(weights, totals)
+        units, totals = order_units(actions, self.gap, cfg)
         return self._advance(units, totals, units, totals)
 
     def step_units(self, units: np.ndarray) -> Day:

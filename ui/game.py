@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from baselines import Policy, make_baseline
-from env import InventoryConfig, InventoryEnv, Observation, largest_remainder
+from env import InventoryConfig, InventoryEnv, Observation
 from episodes import EpisodeResult
+from sim import order_units
 
 
 @dataclass
@@ -117,15 +118,6 @@ class OrderOutcome:
         return f"Day {self.day}: you received {self.received} units, sold {self.sold}, lost {self.lost} sales."
 
 
-def units_of_action(action: np.ndarray, gap: int, config: InventoryConfig) -> np.ndarray:
-    """The whole units per product an env action orders when the gap is ``gap`` (as the env splits it)."""
-    weights = np.clip(np.asarray(action, np.float64), 0.0, 1.0)
-    total = gap
-    if config.order_mode == "free":
-        total, weights = int(np.rint(weights[-1] * gap)), weights[:-1]
-    return largest_remainder(weights, total)
-
-
 class ManualGame:
     """A person against an opponent policy, both on their own env reset with the same seed."""
 
@@ -213,4 +205,5 @@ class ManualGame:
         rule = make_baseline("newsvendor", self.config)
         rule.reset(self.human.obs, self.human.info)
         action = rule.act(self.human.obs, self.human.info)
-        return units_of_action(action, self.free_space(), self.config).tolist()
+        units, _ = order_units(np.asarray(action)[None], np.array([self.free_space()]), self.config)
+        return units[0].tolist()
