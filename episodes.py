@@ -201,12 +201,19 @@ class EpisodeResult:
         }
 
 
+METRIC_SIGNS = {"cost_per_day": -1.0}  # metric -> its sign where lower is better; +1 for every other
+
+
+def metric_sign(metric: str) -> float:
+    """+1 where a higher ``metric`` is better, -1 where a lower one is (the cost per day)."""
+    return METRIC_SIGNS.get(metric, 1.0)
+
+
 def main_metric(config: InventoryConfig) -> tuple[str, float]:
     """The metric a scenario is judged by and its sign (+1: higher is better): the fill rate for
     the original reward, the cost or the profit per day where the reward is money."""
-    return {"original": ("fill_rate", 1.0), "cost": ("cost_per_day", -1.0), "profit": ("profit_per_day", 1.0)}[
-        config.reward_mode
-    ]
+    metric = {"original": "fill_rate", "cost": "cost_per_day", "profit": "profit_per_day"}[config.reward_mode]
+    return metric, metric_sign(metric)
 
 
 def generators(seeds: Sequence[int]) -> list[np.random.Generator]:

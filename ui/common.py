@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import os
 import re
 import sys
@@ -56,10 +57,22 @@ def current_log_dir() -> Path:
 
 
 def log_dir_scenario(log_dir: Path) -> Scenario:
-    """The scenario of the run in ``log_dir`` (its ``run_config.json``), else the default one."""
+    """The scenario of the run in ``log_dir`` (its ``run_config.json``), else the default one.
+    Read once per version of the file (its modification time and size), so a new run is picked up."""
+    path = log_dir / RUN_CONFIG_NAME
     try:
-        return run_scenario(read_run_config(log_dir / RUN_CONFIG_NAME))
-    except (ModelLoadError, ScenarioError):  # no run yet, or an unreadable config
+        stat = path.stat()
+    except OSError:
+        return load_scenario()  # no run yet
+    return _run_config_scenario(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _run_config_scenario(path: str, modified_ns: int, size: int) -> Scenario:
+    """The scenario of the ``run_config.json`` at ``path`` as it was at ``modified_ns`` and ``size``."""
+    try:
+        return run_scenario(read_run_config(path))
+    except (ModelLoadError, ScenarioError):  # an unreadable config
         return load_scenario()
 
 

@@ -15,14 +15,15 @@ import streamlit as st
 from ui.charts import POLICY_COLORS, chart, interval_spec
 from ui.common import current_log_dir, log_dir_scenario
 from ui.reports import (
-    METRICS,
     Report,
     interval_frame,
     load_reports,
+    metric_display,
     optimum_reports,
     optimum_table,
     overview,
     policy_table,
+    report_files,
 )
 
 EVALUATE_HINT = (
@@ -41,9 +42,8 @@ def cached_reports(where: str, versions: tuple[tuple[str, float, int], ...]) -> 
 
 def file_versions(where: Path) -> tuple[tuple[str, float, int], ...]:
     """The JSON files a folder (or the file) holds, with their modification times and sizes."""
-    files = sorted(where.glob("*.json")) if where.is_dir() else [where] if where.is_file() else []
     versions = []
-    for path in files:
+    for path in report_files(where):
         try:
             stat = path.stat()
         except OSError:
@@ -54,8 +54,7 @@ def file_versions(where: Path) -> tuple[tuple[str, float, int], ...]:
 
 def render_report(report: Report) -> None:
     """One report: who played, the table, the intervals and what was tuned or skipped."""
-    metric = report.main_metric
-    label = METRICS.get(metric, (metric,))[0]
+    label, _, form = metric_display(report.main_metric)
     st.markdown(
         f"**{report.scenario}**: {report.episodes} episodes (seeds {report.seed}–{report.seed + report.episodes - 1}), "
         f"the same for every policy. Main metric: **{label}**; the gaps are paired (episode by episode) "
@@ -65,7 +64,7 @@ def render_report(report: Report) -> None:
     st.markdown(f"**{label}**: mean and 95% interval over the episodes")
     frame = interval_frame(report)
     colors = dict(zip(frame["policy"], POLICY_COLORS * 2, strict=False))
-    chart(frame, interval_spec(label, METRICS.get(metric, (metric, 1, ".3f"))[2], colors))
+    chart(frame, interval_spec(label, form, colors))
     if report.skipped:
         st.caption("Not evaluated here: " + "; ".join(f"**{name}**: {why}" for name, why in report.skipped.items()))
 

@@ -7,7 +7,7 @@ Episodes are ``episodes.EpisodeResult``; days are numbered from 1, as the pages 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -17,6 +17,16 @@ from ui.history import component_label, per_product_frame, percent
 from ui.scenario import sells
 
 COST_LABELS = {"holding": "holding", "lost_sale": "lost sales", "ordering": "ordering", "purchase": "purchase"}
+LOST_SALES = "lost sales (units)"
+FIGURE_FORMATS: dict[str, Callable[[float], str]] = {  # a headline figure -> how the tables write it
+    "reward": lambda value: f"{value:,.0f}",
+    "fill rate": percent,
+    "stockouts per day": lambda value: f"{value:.2f}",
+    "utilization": percent,
+    LOST_SALES: lambda value: f"{int(value)}",
+    "cost per day": lambda value: f"{value:,.2f}",
+    "profit per day": lambda value: f"{value:,.2f}",
+}
 
 
 def day_frame(result: EpisodeResult, day: int) -> pd.DataFrame:
@@ -68,15 +78,16 @@ def summary_table(played: Mapping[str, EpisodeResult], config: InventoryConfig) 
     for name, result in played.items():
         metrics = result.metrics()
         row = {
-            "fill rate": percent(metrics["fill_rate"]),
-            "stockouts per day": f"{metrics['stockouts_per_day']:.2f}",
-            "reward": f"{metrics['mean_reward']:,.0f}",
-            "lost sales (units)": int(result.lost_sales.sum()),
+            "fill rate": metrics["fill_rate"],
+            "stockouts per day": metrics["stockouts_per_day"],
+            "reward": metrics["mean_reward"],
+            LOST_SALES: int(result.lost_sales.sum()),
         }
         if config.has_costs:
-            row["cost per day"] = f"{metrics['cost_per_day']:,.2f}"
-            row["profit per day"] = f"{metrics['profit_per_day']:,.2f}"
-        rows[name] = row
+            row["cost per day"] = metrics["cost_per_day"]
+            row["profit per day"] = metrics["profit_per_day"]
+        # the lost sales stay a number here, as the Replay page has always shown them
+        rows[name] = {key: value if key == LOST_SALES else FIGURE_FORMATS[key](value) for key, value in row.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -32,7 +32,7 @@ from ui.common import (
     scenario_header,
     scenario_picker,
 )
-from ui.days import money_table
+from ui.days import FIGURE_FORMATS, money_table
 from ui.game import ManualGame
 from ui.history import per_product_frame
 from ui.manual_form import render_order_form, side_cards
@@ -103,18 +103,9 @@ def new_game(log_dir: Path) -> None:
 
 # ---------------------------------------------------------------------------- figures
 def scoreboard(rows: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """The final scoreboard, one row per side (``Side.scores``), formatted."""
+    """The final scoreboard, one row per side (``Side.scores``), formatted as ``ui.days.FIGURE_FORMATS``."""
     frame = pd.DataFrame(rows).T
-    formats = {
-        "reward": lambda value: f"{value:,.0f}",
-        "fill rate": lambda value: f"{100 * value:.1f}%",
-        "stockouts per day": lambda value: f"{value:.2f}",
-        "utilization": lambda value: f"{100 * value:.1f}%",
-        "lost sales (units)": lambda value: f"{int(value)}",
-        "cost per day": lambda value: f"{value:,.2f}",
-        "profit per day": lambda value: f"{value:,.2f}",
-    }
-    return frame.assign(**{name: frame[name].map(form) for name, form in formats.items() if name in frame})
+    return frame.assign(**{name: frame[name].map(form) for name, form in FIGURE_FORMATS.items() if name in frame})
 
 
 def verdict(margin: float, opponent_label: str, unit: str = "points") -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from config import ScenarioError, load_scenario
+from episodes import metric_sign
 from utils import STREAM_NAME, describe_error
 
 METRICS = {  # metric -> (label, scale, format): the columns of a report's table, main metric first
@@ -137,12 +138,16 @@ def _interval(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(_number(bound) for bound in value)
 
 
+def report_files(where: Path) -> list[Path]:
+    """The files that may be reports: the folder ``where``'s ``*.json`` files, by name, or the file ``where``."""
+    return sorted(where.glob("*.json")) if where.is_dir() else [where] if where.is_file() else []
+
+
 def load_reports(where: Path) -> tuple[list[Report], list[str]]:
     """Every report in the folder ``where`` (its ``*.json`` files, by name), or in the file
     ``where``; and one line for each file that claims to be a report but is broken."""
-    files = sorted(where.glob("*.json")) if where.is_dir() else [where] if where.is_file() else []
     reports, problems = [], []
-    for path in files:
+    for path in report_files(where):
         try:
             report = read_report(path)
         except ReportError as error:
@@ -158,8 +163,13 @@ def policy_label(name: str) -> str:
     return AGENT_LABEL if name == AGENT else name
 
 
+def metric_display(metric: str) -> tuple[str, float, str]:
+    """How ``metric`` is shown: its label, scale and format (``METRICS``; the name itself, as is, for another)."""
+    return METRICS.get(metric, (metric, 1, ".3f"))
+
+
 def _fmt(value: float, metric: str) -> str:
-    _, scale, form = METRICS[metric]
+    _, scale, form = metric_display(metric)
     return f"{value * scale:{form}}"
 
 
@@ -167,7 +177,7 @@ def policy_table(report: Report) -> pd.DataFrame:
     """One row per policy: the main metric with its 95% interval, the paired gap to the reference
     (with its interval, and in percent), the other metrics, and tuned parameters."""
     metric = report.main_metric
-    label = METRICS.get(metric, (metric, 1, ".3f"))[0]
+    label = metric_display(metric)[0]
     others = [name for name in METRICS if name != metric and (name not in MONEY or report.money)]
     if metric == "cost_per_day" and not report.sells:  # no price: the profit is minus the cost
         others.remove("profit_per_day")
@@ -193,7 +203,7 @@ def policy_table(report: Report) -> pd.DataFrame:
 def interval_frame(report: Report) -> pd.DataFrame:
     """The plot's rows: each policy's mean of the main metric and its 95% interval (scaled as shown)."""
     metric = report.main_metric
-    scale = METRICS.get(metric, (metric, 1, ""))[1]
+    scale = metric_display(metric)[1]
     return pd.DataFrame(
         [
             {
@@ -212,7 +222,7 @@ def overview(reports: Sequence[Report]) -> pd.DataFrame:
     rows = []
     for report in reports:
         metric = report.main_metric
-        sign = -1 if metric == "cost_per_day" else 1
+        sign = metric_sign(metric)
         best = max(report.policies, key=lambda name: sign * report.policies[name][metric])
         agent = report.policies.get(AGENT, {})
         rows.append(
@@ -220,7 +230,7 @@ def overview(reports: Sequence[Report]) -> pd.DataFrame:
                 "scenario": report.label,
                 "file": report.path.name,
                 "episodes": report.episodes,
-                "main metric": METRICS.get(metric, (metric,))[0],
+                "main metric": metric_display(metric)[0],
                 "reference": report.reference,
                 "best": f"{policy_label(best)} ({_fmt(report.policies[best][metric], metric)})",
                 "PPO agent": f"{_fmt(agent[metric], metric)} ({agent.get('gap_percent', 0.0):+.2f}%)" if agent else "–",
