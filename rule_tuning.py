@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,7 @@ def grid(name: str, config: InventoryConfig) -> list[dict[str, float]]:
         caps = [units / rate for units in range(max(math.floor(0.8 * rate), 1), math.ceil(2.5 * rate) + 1)]
         factors = [units / rate for units in range(1, math.ceil(rate) + 1)]
     axes = {"q": quantiles, "cap": caps, "factor": factors, "days": list(DAYS)}
-    names = list(TUNABLE[name])
+    names = list(TUNABLE.get(name, {}))  # none: one candidate, the rule as it is
     return [dict(zip(names, values, strict=True)) for values in itertools.product(*(axes[key] for key in names))]
 
 
@@ -86,7 +87,8 @@ def _level_quantiles(mean: float, cap: int) -> list[float]:
 
 
 def tune(name: str, config: InventoryConfig) -> Tuned:
-    """Play every candidate of rule ``name`` on the tuning seeds, as one batch; keep the best."""
+    """Play every candidate of rule ``name`` on the tuning seeds, as one batch; keep the best. A rule
+    without parameters has one candidate: its score on the tuning seeds."""
     started = time.perf_counter()
     candidates = grid(name, config)
     seeds = tuning_seeds(config)
@@ -103,13 +105,18 @@ def tune(name: str, config: InventoryConfig) -> Tuned:
 
 def tuned(name: str, config: InventoryConfig, use_cache: bool = True) -> Tuned:
     """Rule ``name``'s tuned parameters for ``config``, from the cache or tuned now (and saved)."""
+    return _cached(name, config, lambda: tune(name, config), use_cache)
+
+
+def _cached(name: str, config: InventoryConfig, compute: Callable[[], Tuned], use_cache: bool = True) -> Tuned:
+    """The ``Tuned`` saved for ``name`` (a rule, or ``best``) and ``config``, else ``compute()``'s, saved."""
     path = cache_dir("rules") / f"{name}-{_key(name, config)}.json"
     if use_cache and path.is_file():
         try:
             return Tuned(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
-            pass  # a damaged cache entry: tune again
-    result = tune(name, config)
+            pass  # a damaged cache entry: compute again
+    result = compute()
     write_json_atomic(path, result.__dict__)
     return result
 
@@ -131,27 +138,14 @@ def best_rule(config: InventoryConfig) -> Tuned:
     """The best rule that knows only what a policy may know (not ``random``, ``oracle`` or
     ``optimal``) for ``config``'s scenario, tuned, by its main metric on the tuning seeds: the
     yardstick an agent must beat, and where the agent's decoder starts in free order mode."""
-    path = cache_dir("rules") / f"best-{_key('best', config)}.json"
-    if path.is_file():
-        try:
-            return Tuned(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            pass  # a damaged cache entry: choose again
+    return _cached("best", config, lambda: _choose_best(config))
+
+
+def _choose_best(config: InventoryConfig) -> Tuned:
     names, _ = applicable_rules(config, [name for name in RULES if name not in ("random", "oracle", "optimal")])
-    candidates = []
-    for name in names:
-        if name in TUNABLE:
-            candidates.append(tuned(name, config))
-        else:
-            started = time.perf_counter()
-            train_part = config.with_demand_part("train")
-            score = float(score_batch(make_rule(name, train_part), train_part, tuning_seeds(config)).mean())
-            episodes = len(tuning_seeds(config))
-            candidates.append(Tuned(name, {}, score, 1, episodes, time.perf_counter() - started))
+    candidates = [tuned(name, config) for name in names]  # a rule without parameters: one candidate
     _, sign = main_metric(config)
-    best = max(candidates, key=lambda candidate: sign * candidate.score)
-    write_json_atomic(path, best.__dict__)
-    return best
+    return max(candidates, key=lambda candidate: sign * candidate.score)
 
 
 def applicable_rules(config: InventoryConfig, names: Any) -> tuple[list[str], dict[str, str]]:

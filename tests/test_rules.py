@@ -15,7 +15,7 @@ from config import InventoryConfig, list_scenarios, load_scenario
 from env import InventoryEnv, Observation
 from episodes import play_batch
 from newsvendor import newsvendor_units
-from rule_tuning import TUNING_SEED, grid, tuned, tuned_rule, tuning_seeds
+from rule_tuning import TUNING_SEED, grid, tune, tuned, tuned_rule, tuning_seeds
 
 SCENARIOS = {scenario.name: scenario.config for scenario in list_scenarios()}
 LOST_SALES = load_scenario("lost-sales").config  # Poisson(5), lead_time 3 (L = 2), free order size
@@ -165,3 +165,14 @@ def test_a_tuned_rule_is_the_best_of_its_grid_saved_and_reported(cache_dir, monk
     rule, result = tuned_rule("base-stock", config)
     assert rule.parameters == first.parameters and result == first
     assert "q=" in first.describe()
+
+
+def test_a_rule_without_parameters_tunes_as_one_candidate_its_score_on_the_tuning_seeds():
+    from episodes import score_batch
+
+    config = dataclasses.replace(LOST_SALES, episode_days=50)
+    assert grid("newsvendor", config) == [{}]
+    result = tune("newsvendor", config)
+    seeds = tuning_seeds(config)
+    assert (result.rule, result.parameters, result.candidates, result.episodes) == ("newsvendor", {}, 1, len(seeds))
+    assert result.score == float(score_batch(make_rule("newsvendor", config), config, seeds).mean())

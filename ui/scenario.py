@@ -17,8 +17,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from baselines import RULES, Policy, applicable
 from config import (
     DEFAULT_SCENARIO,
@@ -31,8 +29,8 @@ from config import (
     load_scenario,
 )
 from demand import load_demand_file
-from episodes import main_metric, score_batch
-from rule_tuning import applicable_rules, tuned_rule, tuning_seeds
+from episodes import main_metric
+from rule_tuning import Tuned, applicable_rules, tune, tuned_rule
 from rule_tuning import best_rule as best_tuned_rule
 
 OWN, FILE = "own", "file"  # the picker's choices besides the shipped scenarios' names
@@ -193,15 +191,14 @@ def rule_policy(name: str, config: InventoryConfig, seed: int = 0) -> Policy:
 
 
 @dataclasses.dataclass(frozen=True)
-class RuleScore:
-    """A rule's mean of the scenario's main metric on the tuning episodes, and which metric."""
+class RuleScore(Tuned):
+    """A rule's ``rule_tuning.Tuned`` result, with the name of the scenario's main metric that
+    ``score`` is (``episodes.main_metric``), for the page to say."""
 
-    rule: str
-    score: float
     metric: str
 
     def describe(self) -> str:
-        """``newsvendor rule (fill rate 0.871 on 16 tuning episodes)``."""
+        """``newsvendor rule (fill rate 0.871)``: the rule and its score."""
         return f"{rule_label(self.rule)} ({METRIC_LABELS.get(self.metric, self.metric)} {self.score:,.3f})"
 
 
@@ -210,10 +207,5 @@ def best_rule(config: InventoryConfig) -> RuleScore:
     (the lost-sales family), else the best tuned rule that neither knows the hidden rates nor
     plays at random (``rule_tuning.best_rule``), by the scenario's main metric on the tuning
     episodes (the training part of a demand file)."""
-    metric, _ = main_metric(config)
-    if applicable("optimal", config) is None:
-        part = config.with_demand_part("train")
-        score = float(np.mean(score_batch(rule_policy("optimal", part), part, tuning_seeds(config))))
-        return RuleScore("optimal", score, metric)
-    best = best_tuned_rule(config)
-    return RuleScore(best.rule, best.score, metric)
+    best = tune("optimal", config) if applicable("optimal", config) is None else best_tuned_rule(config)
+    return RuleScore(**best.__dict__, metric=main_metric(config)[0])
