@@ -73,6 +73,10 @@ class AgentView:
     lost-sales family), the expected cost of the day each order lands instead
     (``projected_reward``), so that an order is credited with the day it decides. Where demand
     comes from a file there are no rates: the day's actual lost sales (or cost).
+
+    **Before PPO**, in the lost-sales family (``dcl.improvable``), the network is first taught the
+    base rule improved by rollouts (Deep Controlled Learning, ``dcl.py``; the setting ``dcl_paths``):
+    there PPO alone settles on the rule itself.
     """
 
     rate_range = 0.5  # exp(+-0.5): rates between 0.61x and 1.65x the 7-day average
@@ -144,14 +148,18 @@ class AgentView:
             rows[..., self.order_at + 1] = (observation.stock + observation.in_transit.sum(-1)) / cfg.max_demand
         return rows.reshape(batch, -1)
 
+    def correction_steps(self, observation: Observation) -> np.ndarray:
+        """Free mode: the units an action of 1 moves the base rule's order by, per product."""
+        return np.maximum(self.order_range * estimated_rates(observation, self.config), 1.0)
+
     def to_env_actions(self, actions: np.ndarray, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """Env actions ``(batch, action size)`` from the agent's actions and the env observations."""
         cfg = self.config
         observation = self.decode(obs)
         actions = np.clip(actions, -1.0, 1.0)
         if self.base:  # the best rule's order, moved
-            step = np.maximum(self.order_range * estimated_rates(observation, cfg), 1.0)
-            units = np.maximum(self._base_units(obs, weekday) + np.rint(step * actions), 0)
+            correction = np.rint(self.correction_steps(observation) * actions)
+            units = np.maximum(self._base_units(obs, weekday) + correction, 0)
             return order_action(units, observation.free_space, cfg)
         # the newsvendor rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
         rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * actions)

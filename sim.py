@@ -184,6 +184,30 @@ class Warehouses:
         self.transit_total = np.zeros(self.batch, np.int64)
         self.gap = cfg.capacity - self.stock_total
 
+    def start_from(self, stock: np.ndarray, pipeline: np.ndarray, demand: np.ndarray) -> None:
+        """Start every warehouse from a given state, ``stock`` ``(batch, n)`` and ``pipeline``
+        ``(batch, max_lead_time, n)`` (as the attributes of another batch hold them), with the
+        given ``demand`` ``(batch, history_days + episode_days, n)``: for rollouts that replay one
+        state under several decisions on the same demand (``dcl.py``). There are no hidden rates
+        (``rates_ahead`` is None) and supply never fails."""
+        cfg = self.config
+        if cfg.disruption_prob > 0 or cfg.partial_prob > 0 or cfg.lead_time_max > cfg.lead_time:
+            raise ValueError("start_from replays reliable supply only (no disruptions, partials or random lead times)")
+        shapes = {"stock": (self.batch, cfg.n_products), "pipeline": self.pipeline.shape, "demand": self.demand.shape}
+        for name, array in {"stock": stock, "pipeline": pipeline, "demand": demand}.items():
+            if np.shape(array) != shapes[name]:
+                raise ValueError(f"{name} must have shape {shapes[name]}, got {np.shape(array)}")
+        self.demand = np.asarray(demand, np.int64)
+        self.rates = self.base_rates = None
+        self._precompute_demand_features()
+        self.day = 0
+        self.started = True
+        self.stock = np.array(stock, np.int64)
+        self.stock_total = self.stock.sum(axis=1)
+        self.pipeline = np.array(pipeline, np.int64)
+        self.transit_total = self.pipeline.sum(axis=(1, 2))
+        self.gap = cfg.capacity - self.stock_total - self.transit_total
+
     def _precompute_demand_features(self) -> None:
         cfg = self.config
         n, h = cfg.n_products, cfg.history_days

@@ -37,7 +37,7 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList, Check
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 from tqdm import TqdmExperimentalWarning
 
-from agent import AgentVecEnv, PerProductPolicy
+from agent import AgentVecEnv, AgentView, PerProductPolicy
 from config import (
     DEFAULT_SCENARIO,
     SCENARIO_HELP,
@@ -49,6 +49,7 @@ from config import (
     load_scenario,
     scenario_or_exit,
 )
+from dcl import Improvement, improvable, improve
 from episodes import EpisodeResult
 from utils import (
     CHECKPOINT_DIR,
@@ -89,6 +90,9 @@ PPO_HYPERPARAMS: dict[str, Any] = {  # the structured agent (agent.AgentView), e
     # features. In exploratory runs (seed 0, 300k steps, 200 episodes) a flat MLP over all 80
     # inputs learned nothing (0.8712, the newsvendor rule's 0.8711); the shared one 0.8742.
     "net_width": 64,
+    # Deep Controlled Learning before PPO (dcl.py): demand paths per state; 0 = off. Only the lost-sales
+    # family turns it on (its scenario's presets): there PPO alone learns to play the rule it corrects.
+    "dcl_paths": 0,
 }
 DIRECT_HYPERPARAMS: dict[str, Any] = {  # plain PPO (--agent direct): SB3's defaults, an MlpPolicy of 64 x 64
     "n_steps": 2048,
@@ -102,7 +106,7 @@ DIRECT_HYPERPARAMS: dict[str, Any] = {  # plain PPO (--agent direct): SB3's defa
 }
 AGENT_HYPERPARAMS = {"structured": PPO_HYPERPARAMS, "direct": DIRECT_HYPERPARAMS}
 SETTING_TYPES: dict[str, type] = {  # every setting a scenario or a --hyperparams file may give
-    **{key: int for key in ("n_steps", "batch_size", "n_epochs", "net_width")},
+    **{key: int for key in ("n_steps", "batch_size", "n_epochs", "net_width", "dcl_paths")},
     **{key: float for key in ("learning_rate", "gamma", "gae_lambda", "clip_range", "ent_coef", "vf_coef")},
     "max_grad_norm": float,
     "log_std_init": float,
@@ -327,6 +331,7 @@ def ppo_kwargs(agent: str, settings: dict[str, Any]) -> dict[str, Any]:
     """PPO's keyword arguments for ``agent`` with these flat ``settings``."""
     values = dict(settings)
     width, log_std = values.pop("net_width"), values.pop("log_std_init")
+    values.pop("dcl_paths", None)  # not PPO's: ``warm_start``'s
     if agent == "structured":
         return {"policy": PerProductPolicy, "policy_kwargs": {"log_std_init": log_std, "net_width": width}, **values}
     return {"policy": "MlpPolicy", "policy_kwargs": {"log_std_init": log_std, "net_arch": [width, width]}, **values}
@@ -338,6 +343,17 @@ def build_model(
     """A new PPO for ``agent`` with its default settings, or ``settings``."""
     kwargs = ppo_kwargs(agent, settings or AGENT_HYPERPARAMS[agent])
     return PPO(env=env, seed=seed, device="cpu", tensorboard_log=tensorboard_log, verbose=0, **kwargs)
+
+
+def warm_start(model: PPO, env: VecEnv, seed: int, settings: dict[str, Any]) -> Improvement | None:
+    """Deep Controlled Learning (``dcl.py``) on the new model's policy where ``settings`` ask for it
+    (``dcl_paths`` > 0) and the scenario allows it, from the first episodes of the training envs
+    (seeds ``seed`` ... ``seed + n_envs - 1``); None where it did not run."""
+    paths = settings.get("dcl_paths", 0)
+    view = env.get_attr("view")[0]
+    if not paths or not isinstance(view, AgentView) or not improvable(view.config):
+        return None
+    return improve(model.policy, view, range(seed, seed + env.num_envs), paths, seed)
 
 
 def load_model(path: Path, env: VecEnv, tensorboard_log: str) -> PPO:
@@ -541,6 +557,9 @@ def new_run(args: Args, tensorboard_log: str) -> RunSetup:
     config = scenario.config.with_demand_part("train")
     env = make_training_env(config, args.n_envs, args.seed, args.agent, settings["gamma"])
     model = build_model(env, args.seed, tensorboard_log, args.agent, settings)
+    improvement = warm_start(model, env, args.seed, settings)
+    if improvement is not None:
+        print(improvement.describe())
     budget = args.total_timesteps or preset_timesteps(scenario, "quick")
     return RunSetup(config, scenario.to_dict(), new_run_id(), args.agent, settings, env, model, budget)
 

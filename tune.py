@@ -64,6 +64,7 @@ from train import (
     make_training_env,
     preset_timesteps,
     run_settings,
+    warm_start,
 )
 from utils import describe_error, write_json_atomic
 
@@ -201,6 +202,7 @@ class Objective:
             trial.set_user_attr(key, value)
         env = make_training_env(self.train_config, self.n_envs, self.seed, self.agent, settings["gamma"])
         model = build_model(env, self.seed, None, self.agent, settings)
+        warm_start(model, env, self.seed, settings)  # as train.py does, where the scenario's settings ask
         # The model as a policy (correcting the rule that training's view corrects, in free order
         # mode, as train.py records it); it plays the model as it is at each score.
         policy = TrainedAgent(model, self.train_config, self.agent, env.get_attr("view")[0].base)
@@ -440,7 +442,8 @@ def print_summary(study: optuna.Study, best: FrozenTrial | None, export: Path, a
     print(f"Settings: {format_params(best.user_attrs['settings'])}")
     command = ["python", "train.py", "--scenario", args.scenario]
     command += [item for override in args.overrides or () for item in ("--set", override)]
-    command += ["--agent", args.agent, "--n-envs", str(args.n_envs), "--hyperparams", str(export)]
+    command += ["--agent", args.agent, "--n-envs", str(args.n_envs), "--seed", str(args.seed)]
+    command += ["--hyperparams", str(export)]
     print(f"Exported to {export}; train with: {' '.join(command)}")
 
 

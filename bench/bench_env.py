@@ -6,7 +6,8 @@ actions (sampled from each action space, seeded) and reset when an episode ends,
 are part of the cost. Rounds alternate between CartPole and the scenarios, so a machine
 that gets busier or quieter affects all alike; a ratio is the median of the per-round
 ratios. Batched rows count warehouse-days per second: a batch of B warehouses stepped with
-random actions and observed after every day, resets included, as ``AgentVecEnv`` does.
+random actions and observed after every day, resets included, as ``AgentVecEnv`` does; the
+"demand draws only" rows time the resets' demand draws alone, a ceiling on the rate with resets.
 Targets: the default scenario's single env >= 0.25 x CartPole; a batch of 256 >= 10 x CartPole.
 
     .venv/bin/python bench/bench_env.py [--steps 20000] [--rounds 5] [--seed 0] [--batches 8,256]
@@ -26,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
 from config import list_scenarios
+from demand import draw_demands
 from env import ENV_ID
 from sim import Warehouses
 
@@ -67,6 +69,16 @@ def batched_days_per_second(warehouses: Warehouses, actions: np.ndarray, seed: i
     return days / elapsed, days / (elapsed - resetting)
 
 
+def demand_draw_days_per_second(warehouses: Warehouses, seed: int, episodes: int = 5) -> float:
+    """Warehouse-days per second that drawing the episodes' demand alone allows (``draw_demands``, as
+    every reset does, one generator per warehouse): a ceiling on any batched rate with resets."""
+    generators = [np.random.default_rng(seed + index) for index in range(warehouses.batch)]
+    start = time.perf_counter()
+    for _ in range(episodes):
+        draw_demands(warehouses.config, generators)
+    return episodes * warehouses.batch * warehouses.config.episode_days / (time.perf_counter() - start)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20_000, help="steps per env per round (default 20000)")
@@ -99,12 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     rng = np.random.default_rng(args.seed)
     batches = {f"default x{size}": Warehouses(scenarios["default"], size) for size in args.batches}
     days_only = [f"{name}, days only" for name in batches]
+    draws_only = [f"{name}, demand draws only" for name in batches]
     batch_actions = {
         name: rng.random((max(args.steps // warehouses.batch, 150), warehouses.batch, warehouses.config.action_size))
         for name, warehouses in batches.items()
     }
 
-    rates: dict[str, list[float]] = {name: [] for name in [*envs, *batches, *days_only]}
+    rates: dict[str, list[float]] = {name: [] for name in [*envs, *batches, *days_only, *draws_only]}
     ratios: dict[str, list[float]] = {name: [] for name in rates if name != REFERENCE_ID}
     for _ in range(args.rounds):
         for name, env in envs.items():
@@ -113,19 +126,21 @@ def main(argv: list[str] | None = None) -> None:
             with_resets, without = batched_days_per_second(warehouses, batch_actions[name], args.seed)
             rates[name].append(with_resets)
             rates[f"{name}, days only"].append(without)
+            rates[f"{name}, demand draws only"].append(demand_draw_days_per_second(warehouses, args.seed))
         for name in ratios:
             ratios[name].append(rates[name][-1] / rates[REFERENCE_ID][-1])
 
     print(f"{'env':<30} {'steps/s':>12} {'x CartPole':>11}   ({args.rounds} rounds of {args.steps:,} steps, medians)")
     print(f"{REFERENCE_ID:<30} {statistics.median(rates[REFERENCE_ID]):>12,.0f} {1:>11.3f}")
     for name in ratios:
-        label = name if name in batches or name in days_only else f"{name} (single env)"
+        label = name if name in batches or name in days_only or name in draws_only else f"{name} (single env)"
         print(f"{label:<30} {statistics.median(rates[name]):>12,.0f} {statistics.median(ratios[name]):>11.3f}")
     largest = f"default x{max(args.batches)}"
     for label, ratio, target in (
         ("default single env", statistics.median(ratios["default"]), SINGLE_TARGET),
         (largest, statistics.median(ratios[largest]), BATCH_TARGET),
         (f"{largest}, days only", statistics.median(ratios[f"{largest}, days only"]), BATCH_TARGET),
+        (f"{largest}, demand draws only", statistics.median(ratios[f"{largest}, demand draws only"]), BATCH_TARGET),
     ):
         print(f"{label}: {ratio:.3f} x CartPole, target >= {target}: {'met' if ratio >= target else 'MISSED'}")
     for env in envs.values():

@@ -5,8 +5,8 @@ against the rules tuned for that scenario, on the same episodes.
     python bench/bench_quality.py --scenario lost-sales --set lead_time=3 --preset heavy --seeds 0
     python bench/bench_quality.py --scenario seasonal --preset heavy --seeds 0 --curve docs/learning_seasonal.png
 
-Each seed runs ``python train.py --scenario S --preset P --seed K`` as its own process (so the
-wall time is what a user waits for, imports included), then the agent and every rule that
+Each seed runs ``python train.py --scenario S --preset P --seed K`` (or ``--total-timesteps N``)
+as its own process (so the wall time is what a user waits for, imports included), then the agent and every rule that
 applies (tuned on their own seeds, ``rule_tuning``; the ``oracle`` and the exact ``optimal``
 where they exist) play the same ``--episodes`` evaluation episodes (seeds ``--eval-seed`` + k,
 training never saw them; the held-out days of a demand file), as ``evaluate.py`` does. The
@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--preset", choices=("quick", "heavy"), default="quick")
+    parser.add_argument("--total-timesteps", type=int, help="train this many steps instead of the preset's")
     parser.add_argument("--agent", choices=("structured", "direct"), default="structured")
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated training seeds")
     parser.add_argument("--episodes", type=int, default=200)
@@ -167,8 +168,10 @@ def main() -> None:
         parser.error(f"--seeds must be comma-separated integers, got {args.seeds!r}")
     scenario = load_scenario(args.scenario, args.overrides)
     train_argv = ["--scenario", args.scenario, *(f"--set={text}" for text in args.overrides)]
-    train_argv += ["--preset", args.preset, "--agent", args.agent]
-    label = "-".join([scenario.name, *(text.replace("=", "") for text in args.overrides), args.agent, args.preset])
+    steps = args.preset if args.total_timesteps is None else f"{args.total_timesteps}steps"
+    budget = ["--total-timesteps", str(args.total_timesteps)] if args.total_timesteps else ["--preset", args.preset]
+    train_argv += [*budget, "--agent", args.agent]
+    label = "-".join([scenario.name, *(text.replace("=", "") for text in args.overrides), args.agent, steps])
     rows = []
     for seed in seeds:
         log_dir = args.runs_dir / f"{label}-seed{seed}"

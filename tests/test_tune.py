@@ -151,17 +151,19 @@ def test_sqlite_default_storage_resumes(sqlite_study):
 
 
 def test_export_is_what_train_py_reads(sqlite_study, tmp_path):
-    """The best settings, trained by train.py with the trial's seed and budget, give the same
-    model: it scores the trial's value on the trial's evaluation episodes."""
-    log_dir, _, _ = sqlite_study
+    """The best settings, trained by the train.py command the summary prints (the trial's seed
+    included) with the trial's budget, give the same model: it scores the trial's value on the
+    trial's evaluation episodes."""
+    log_dir, _, summary = sqlite_study
     path = log_dir / "best_hyperparams_inventory-default.json"
     export = json.loads(path.read_text())
     best = optuna.load_study(study_name="inventory-default", storage=f"sqlite:///{log_dir / 'tuning.db'}").best_trial
     assert (export["study"], export["trial"], export["value"]) == ("inventory-default", best.number, best.value)
     assert train.read_hyperparams(path) == export["hyperparams"] == best.user_attrs["settings"]
 
-    command = [sys.executable, "train.py", "--hyperparams", str(path), "--total-timesteps", str(STEPS)]
-    command += ["--n-envs", str(N_ENVS), "--seed", str(export["seed"]), "--log-dir", str(tmp_path)]
+    printed = summary.split("train with: python ")[1].splitlines()[0].split()
+    assert printed[printed.index("--seed") + 1] == str(export["seed"])
+    command = [sys.executable, *printed, "--total-timesteps", str(STEPS), "--log-dir", str(tmp_path)]
     trained = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert trained.returncode == 0, trained.stderr
     run_config = json.loads((tmp_path / "run_config.json").read_text())
