@@ -44,7 +44,7 @@ from baselines import Known, Rule, make_rule
 from config import InventoryConfig
 from env import Observation
 from episodes import generators
-from sim import Warehouses
+from sim import Day, Warehouses
 
 CANDIDATES = np.array([0, -1, 1])  # corrections of the rule's order, in units; the rule first, so ties keep it
 WARMUP_DAYS = 50  # days from the scenario's initial stock before the states count as long-run ones
@@ -143,9 +143,23 @@ def rollout_values(rule: Rule, stock: np.ndarray, pipeline: np.ndarray, paths: i
             if day == 0:
                 units = np.maximum(units + correction, 0)
             played = sim.step_units(units.astype(np.float64))
-            total += projected_reward(config, decided, played, rates_ahead)
+            total += _distinct_projected_reward(config, decided, played, rates_ahead)
         values[chunk] = total.reshape(n_states, len(CANDIDATES), paths).mean(axis=2)
     return values
+
+
+def _distinct_projected_reward(
+    config: InventoryConfig, decided: Observation, day: Day, rates: np.ndarray
+) -> np.ndarray:
+    """``projected_reward`` of a rollout day, computed once per distinct (stock, units in transit,
+    order): with one fixed rate it depends on nothing else, and rollouts repeat a few thousand of
+    them over hundreds of thousands of warehouses."""
+    rows = np.concatenate([decided.stock, decided.in_transit.reshape(len(decided.stock), -1), day.accepted], axis=1)
+    _, first, which = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    distinct_decided = decided._replace(stock=decided.stock[first], in_transit=decided.in_transit[first])
+    parts = {name: values[first] for name, values in day.cost_parts.items()}
+    distinct_day = dataclasses.replace(day, accepted=day.accepted[first], cost_parts=parts)
+    return projected_reward(config, distinct_decided, distinct_day, rates[first])[which.ravel()]
 
 
 def fit_policy(policy: ActorCriticPolicy, features: np.ndarray, targets: np.ndarray, seed: int) -> None:

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+import dcl
 import train
-from agent import AgentVecEnv, AgentView, TrainedAgent
+from agent import AgentVecEnv, AgentView, TrainedAgent, projected_reward
 from baselines import Known, make_rule, solver_state
 from config import load_scenario
 from dcl import CANDIDATES, improvable, improve, rollout_values, visited_states
@@ -108,3 +109,14 @@ def test_train_runs_it_where_the_settings_ask_and_records_them(tmp_path, capsys)
     assert run_config["hyperparams"]["dcl_paths"] == 100
     assert train.main(["--total-timesteps", "256", "--n-envs", "4", "--log-dir", str(tmp_path / "b")]) == 0
     assert "Deep Controlled Learning" not in capsys.readouterr().out  # off by default
+
+
+def test_rollouts_count_each_distinct_day_once_with_the_same_values(monkeypatch):
+    view = AgentView(LOST_SALES)
+    _, _, stock, pipeline = visited_states(view, range(2))
+    states = np.unique(np.concatenate([stock, pipeline.reshape(len(pipeline), -1)], axis=1), axis=0)[:30]
+    rule = make_rule(view.base["rule"], LOST_SALES, **view.base["parameters"])
+    arguments = (rule, states[:, :1], states[:, 1:].reshape(len(states), -1, 1), 20, 0)
+    shared = rollout_values(*arguments)
+    monkeypatch.setattr(dcl, "_distinct_projected_reward", projected_reward)  # every warehouse on its own
+    np.testing.assert_array_equal(rollout_values(*arguments), shared)
