@@ -145,7 +145,7 @@ class AgentView:
         if self.base:
             observation = self.decode(obs)
             rows[..., self.order_at] = self._base_units(obs, weekday) / cfg.max_demand
-            rows[..., self.order_at + 1] = (observation.stock + observation.in_transit.sum(-1)) / cfg.max_demand
+            rows[..., self.order_at + 1] = observation.position() / cfg.max_demand
         return rows.reshape(batch, -1)
 
     def correction_steps(self, observation: Observation) -> np.ndarray:
@@ -163,7 +163,7 @@ class AgentView:
             return order_action(units, observation.free_space, cfg)
         # the newsvendor rule's own estimate (the 7-day average, or the scenario's fixed rate), corrected
         rates = estimated_rates(observation, cfg) * np.exp(self.rate_range * actions)
-        position = observation.stock + observation.in_transit.sum(axis=-1)
+        position = observation.position()
         days = cfg.max_lead_time  # the order must cover the demand until the next one arrives
         protected = rates if days == 1 else rates * days
         units = newsvendor_units(position, observation.free_space, protected, days * cfg.max_demand)

@@ -156,7 +156,7 @@ class Rule(BatchPolicy):
         split the gap), for decoded observations (not for ``random``)."""
         cfg, days, name = self.config, self.days, self.name
         rates = estimated_rates(observation, cfg)
-        position = observation.stock + observation.in_transit.sum(axis=-1)
+        position = observation.position()
         fill = cfg.order_mode == "fill"
         if name == "uniform":
             if fill:

@@ -78,6 +78,10 @@ class Observation(NamedTuple):
             in_transit=np.rint(rows[..., N_FEATURES:] * config.max_demand).astype(np.int64),
         )
 
+    def position(self) -> np.ndarray:
+        """The inventory position per product: units on the shelf plus units in transit."""
+        return self.stock + self.in_transit.sum(axis=-1)
+
     def encode(self, config: InventoryConfig) -> np.ndarray:
         """The float32 observation of these values (the inverse of ``decode``)."""
         per_product = np.broadcast_arrays(

@@ -87,6 +87,7 @@ def test_the_optimal_rule_reads_the_solvers_state_from_the_observation():
     rule = make_rule("optimal", LOST_SALES)
     observation = Observation.decode(lost_sales_obs(7, [4, 6]), LOST_SALES)
     np.testing.assert_array_equal(solver_state(observation), [[11, 6]])  # (stock + today's arrival, tomorrow's)
+    np.testing.assert_array_equal(observation.position(), [[17]])  # the inventory position: 7 + 4 + 6
     assert ordered("optimal", 7, [4, 6]) == rule.solution.order((11, 6))
     no_lead = dataclasses.replace(LOST_SALES, lead_time=1)
     assert ordered("optimal", 3, [], no_lead) == make_rule("optimal", no_lead).solution.order((3,))
