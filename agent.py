@@ -32,7 +32,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 from torch import nn
 
-from baselines import BatchPolicy, Known, estimated_rates, make_rule
+from baselines import BatchPolicy, Known, Rule, estimated_rates, make_rule
 from config import InventoryConfig
 from env import InventoryEnv, Observation, order_action
 from episodes import EpisodeResult
@@ -87,12 +87,13 @@ class AgentView:
         n = config.n_products
         self.env_features = Warehouses(config, 1).n_features
         self.base: dict[str, Any] | None = None  # free mode: {"rule": name, "parameters": {...}}
+        self.rule: Rule | None = None  # free mode: that rule, the one the actions correct
         if config.order_mode == "free":
             if base is None:
                 best = best_rule(config)
                 base = {"rule": best.rule, "parameters": best.parameters}
             self.base = {"rule": base["rule"], "parameters": dict(base["parameters"])}
-            self._rule = make_rule(self.base["rule"], config, **self.base["parameters"])
+            self.rule = make_rule(self.base["rule"], config, **self.base["parameters"])
         self.calendar_at = self.env_features + 2  # where the weekday (one-hot) starts, if any
         self.order_at = self.calendar_at + (7 if config.has_calendar else 0)  # free mode: rule's order, position
         self.features = self.order_at + (2 if self.base else 0)
@@ -113,13 +114,13 @@ class AgentView:
     def _base_units(self, obs: np.ndarray, weekday: np.ndarray | None) -> np.ndarray:
         """Free mode: the base rule's order for ``obs``, once per observation."""
         if self._based is None or self._based[0] is not obs:
-            self._based = (obs, self._rule.units(self.decode(obs), Known(self._day, weekday, None)))
+            self._based = (obs, self.rule.units(self.decode(obs), Known(self._day, weekday, None)))
         return self._based[1]
 
     def start(self, obs: np.ndarray, weekday: np.ndarray | None = None) -> np.ndarray:
         """Start an episode from the env's first observations ``(batch, env size)``."""
         if self.base:
-            self._rule.start(obs, Known(0, weekday, None))
+            self.rule.start(obs, Known(0, weekday, None))
         self._days_seen = self.config.history_days
         # Demand is whole units: rounding undoes the observation's float32 scaling exactly.
         self._demand_sum = np.rint(self.decode(obs).avg7_demand * self._days_seen)

@@ -40,7 +40,7 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from torch.nn import functional
 
 from agent import AgentView, projected_reward, projects
-from baselines import Known, Rule, make_rule
+from baselines import Known, Rule
 from config import InventoryConfig
 from env import Observation
 from episodes import generators
@@ -134,6 +134,7 @@ def rollout_values(rule: Rule, stock: np.ndarray, pipeline: np.ndarray, paths: i
             np.repeat(pipeline[chunk], copies, axis=0),
             demand.reshape(sim.batch, *demand.shape[3:]),
         )
+        rule.start(sim.observe(), Known(0, None, None))  # a rule may read the first day (constant-order)
         correction = np.tile(np.repeat(CANDIDATES, paths), n_states)[:, None]
         rates_ahead = np.full((sim.batch, config.lead_time, config.n_products), config.rate_low)
         total = np.zeros(sim.batch)
@@ -180,20 +181,14 @@ def improve(policy: ActorCriticPolicy, view: AgentView, seeds: Sequence[int], pa
     """One round of Deep Controlled Learning (the module docstring): label the states the rule
     visits in the episodes of ``seeds`` by rollouts on ``paths`` demand paths, and fit ``policy``."""
     config = view.config
-    if not improvable(config) or view.base is None:
+    if not improvable(config):
         raise ValueError("Deep Controlled Learning needs one product with a fixed Poisson rate and lead time")
     started = time.perf_counter()
     features, steps, stock, pipeline = visited_states(view, seeds)
     states = np.concatenate([stock, pipeline.reshape(len(pipeline), -1)], axis=1)
     distinct, which = np.unique(states, axis=0, return_inverse=True)
     n = config.n_products
-    values = rollout_values(
-        make_rule(view.base["rule"], config, **view.base["parameters"]),
-        distinct[:, :n],
-        distinct[:, n:].reshape(len(distinct), -1, n),
-        paths,
-        seed,
-    )
+    values = rollout_values(view.rule, distinct[:, :n], distinct[:, n:].reshape(len(distinct), -1, n), paths, seed)
     corrections = CANDIDATES[np.argmax(values, axis=1)][which.ravel()][:, None]
     fit_policy(policy, features, corrections / steps, seed)
     with torch.no_grad():

@@ -541,6 +541,8 @@ def run_settings(scenario: Scenario, agent: str, hyperparams: Path | None) -> di
         settings.update(check_settings(scenario.train.get("hyperparams", {}), f"{scenario.path} [train.hyperparams]"))
     if hyperparams is not None:
         settings.update(read_hyperparams(hyperparams))
+        if agent == "direct" and settings.get("dcl_paths"):
+            raise ValueError(f"{hyperparams}: dcl_paths teaches the structured agent only (dcl.py), not --agent direct")
     return settings
 
 

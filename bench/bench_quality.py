@@ -6,9 +6,9 @@ against the rules tuned for that scenario, on the same episodes.
     python bench/bench_quality.py --scenario seasonal --preset heavy --seeds 0 --curve docs/learning_seasonal.png
 
 Each seed runs ``python train.py --scenario S --preset P --seed K`` (or ``--total-timesteps N``)
-as its own process (so the wall time is what a user waits for, imports included), then the agent and every rule that
-applies (tuned on their own seeds, ``rule_tuning``; the ``oracle`` and the exact ``optimal``
-where they exist) play the same ``--episodes`` evaluation episodes (seeds ``--eval-seed`` + k,
+as its own process (so the wall time is what a user waits for, imports included), then the
+agent and every rule that applies (tuned on their own seeds, ``rule_tuning``; the ``oracle``
+and the exact ``optimal`` where they exist) play the same ``--episodes`` evaluation episodes (seeds ``--eval-seed`` + k,
 training never saw them; the held-out days of a demand file), as ``evaluate.py`` does. The
 verdict is the paired difference on the scenario's main metric (fill rate; cost or profit per
 day) between the agent and the best rule that does not know the hidden rates, with its 95%

@@ -120,3 +120,14 @@ def test_rollouts_count_each_distinct_day_once_with_the_same_values(monkeypatch)
     shared = rollout_values(*arguments)
     monkeypatch.setattr(dcl, "_distinct_projected_reward", projected_reward)  # every warehouse on its own
     np.testing.assert_array_equal(rollout_values(*arguments), shared)
+
+
+def test_dcl_paths_for_the_direct_agent_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"dcl_paths": 10}))
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["--agent", "direct", "--hyperparams", str(path), "--log-dir", str(tmp_path / "logs")])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "argument --hyperparams: " in error and "structured agent only" in error
+    assert not (tmp_path / "logs").exists()
