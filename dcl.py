@@ -16,9 +16,9 @@ improves the agent's base rule, before PPO trains (``train.py`` runs it when the
    ``paths`` demand paths that every candidate shares (common random numbers). A day counts
    with the expected cost of the day its order lands given what was known when placing it
    (``agent.projected_reward``: conditional Monte Carlo), so the paths only carry the noise of
-   states drifting apart: with 100 paths the labels agreed with the exact optimum's correction
-   on 98.6% of the days sampled (L = 2, p = 9), where plain sampled costs agreed on 82% with
-   1,000 paths. The cheapest candidate labels the state (ties to the rule).
+   states drifting apart. The cheapest candidate labels the state (ties to the rule). With 100
+   paths the labels are the exact optimum's correction of the rule on 99.1% of the days sampled
+   at L = 2, p = 9 and on 87-90% at L = 3, 4 (``bench/bench_dcl.py``).
 3. **Learning.** The policy network's mean action is fitted to each sample's label (a
    correction of k units is the action k / step, ``AgentView.correction_steps``) by mean squared
    error. PPO then trains from there as usual.
@@ -177,22 +177,50 @@ def fit_policy(policy: ActorCriticPolicy, features: np.ndarray, targets: np.ndar
         optimizer.step()
 
 
-def improve(policy: ActorCriticPolicy, view: AgentView, seeds: Sequence[int], paths: int, seed: int) -> Improvement:
-    """One round of Deep Controlled Learning (the module docstring): label the states the rule
-    visits in the episodes of ``seeds`` by rollouts on ``paths`` demand paths, and fit ``policy``."""
+@dataclass(frozen=True)
+class Labels:
+    """The samples of one round: the agent's features, the correction step, the warehouse state
+    (stock, pipeline) and the label (the cheapest correction, in units) of each, ``(samples, ...)``."""
+
+    features: np.ndarray
+    steps: np.ndarray
+    stock: np.ndarray
+    pipeline: np.ndarray
+    corrections: np.ndarray
+    states: int  # distinct states rolled out
+
+
+def label_states(view: AgentView, seeds: Sequence[int], paths: int, seed: int) -> Labels:
+    """Steps 1 and 2 of the module docstring: the states the rule visits in the episodes of ``seeds``,
+    each labelled by rollouts on ``paths`` demand paths."""
     config = view.config
     if not improvable(config):
         raise ValueError("Deep Controlled Learning needs one product with a fixed Poisson rate and lead time")
-    started = time.perf_counter()
     features, steps, stock, pipeline = visited_states(view, seeds)
     states = np.concatenate([stock, pipeline.reshape(len(pipeline), -1)], axis=1)
     distinct, which = np.unique(states, axis=0, return_inverse=True)
     n = config.n_products
     values = rollout_values(view.rule, distinct[:, :n], distinct[:, n:].reshape(len(distinct), -1, n), paths, seed)
     corrections = CANDIDATES[np.argmax(values, axis=1)][which.ravel()][:, None]
-    fit_policy(policy, features, corrections / steps, seed)
+    return Labels(features, steps, stock, pipeline, corrections, len(distinct))
+
+
+def state_observation(config: InventoryConfig, stock: np.ndarray, pipeline: np.ndarray) -> Observation:
+    """What a rule of an improvable scenario reads of warehouse states (``Warehouses.stock`` and
+    ``.pipeline`` rows): the stock and the units in transit, as ``Observation.decode`` gives them.
+    The 7-day averages are zero (such rules use the scenario's fixed rate); other fields are None."""
+    in_transit = np.moveaxis(pipeline[:, : config.transit_slots], 1, 2)
+    return Observation(stock, None, np.zeros(stock.shape), None, None, None, in_transit)
+
+
+def improve(policy: ActorCriticPolicy, view: AgentView, seeds: Sequence[int], paths: int, seed: int) -> Improvement:
+    """One round of Deep Controlled Learning (the module docstring): label the states the rule
+    visits in the episodes of ``seeds`` by rollouts on ``paths`` demand paths, and fit ``policy``."""
+    started = time.perf_counter()
+    labels = label_states(view, seeds, paths, seed)
+    fit_policy(policy, labels.features, labels.corrections / labels.steps, seed)
     with torch.no_grad():
-        played = policy.get_distribution(torch.as_tensor(features)).distribution.mean.numpy()
-    learned = np.rint(steps * np.clip(played, -1.0, 1.0)) == corrections
-    changed = float((corrections != 0).mean())
-    return Improvement(len(features), len(distinct), changed, float(learned.mean()), time.perf_counter() - started)
+        played = policy.get_distribution(torch.as_tensor(labels.features)).distribution.mean.numpy()
+    learned = float((np.rint(labels.steps * np.clip(played, -1.0, 1.0)) == labels.corrections).mean())
+    changed = float((labels.corrections != 0).mean())
+    return Improvement(len(labels.features), labels.states, changed, learned, time.perf_counter() - started)

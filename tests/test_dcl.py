@@ -13,8 +13,8 @@ import train
 from agent import AgentVecEnv, AgentView, TrainedAgent, projected_reward
 from baselines import Known, make_rule, solver_state
 from config import load_scenario
-from dcl import CANDIDATES, improvable, improve, rollout_values, visited_states
-from env import InventoryConfig, Observation
+from dcl import CANDIDATES, improvable, improve, rollout_values, state_observation, visited_states
+from env import InventoryConfig
 from episodes import generators, play_batch
 from sim import Warehouses
 
@@ -66,17 +66,9 @@ def test_rollout_labels_are_the_optimal_corrections_on_most_days():
     distinct, visits = np.unique(states, axis=0, return_counts=True)
     common = np.argsort(-visits)[:40]  # the states of most days
     rule = make_rule(view.base["rule"], LOST_SALES, **view.base["parameters"])
-    values = rollout_values(rule, distinct[common, :1], distinct[common, 1:].reshape(len(common), -1, 1), 100, 0)
-    labels = CANDIDATES[np.argmax(values, axis=1)]
-    observation = Observation(
-        stock=distinct[common, :1],
-        yesterday_demand=None,
-        avg7_demand=np.zeros((len(common), 1)),
-        demand_share=None,
-        total_stock=None,
-        free_space=None,
-        in_transit=np.moveaxis(distinct[common, 1:].reshape(len(common), -1, 1)[:, : LOST_SALES.transit_slots], 1, 2),
-    )
+    stock, pipeline = distinct[common, :1], distinct[common, 1:].reshape(len(common), -1, 1)
+    labels = CANDIDATES[np.argmax(rollout_values(rule, stock, pipeline, 100, 0), axis=1)]
+    observation = state_observation(LOST_SALES, stock, pipeline)
     known = Known(0, None, None)
     optimum = make_rule("optimal", LOST_SALES).solution.orders(solver_state(observation))
     corrections = optimum - rule.units(observation, known)[:, 0]
