@@ -114,6 +114,8 @@ class InventoryConfig:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             _check_type(field, getattr(self, field.name))
+            if field.type == "float":  # 1 and 1.0 are the same setting: costs and points are floats
+                object.__setattr__(self, field.name, float(getattr(self, field.name)))
         if isinstance(self.weekly, list):  # from JSON or TOML
             object.__setattr__(self, "weekly", tuple(float(factor) for factor in self.weekly))
         self._check_ranges()

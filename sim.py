@@ -22,7 +22,9 @@ One day (``step_units``; ``step_fractions`` first turns the action into whole un
 The arithmetic is written so that the original warehouse gives exactly the original's
 numbers, bit for bit, in any batch: sums of floats run left to right (``np.cumsum``) as the
 original's Python sums did, and dot products go through ``np.vecdot`` (the same routine as
-the original's ``@``, one row at a time).
+the original's ``@``, one row at a time). The numbers of one warehouse (its gap, totals,
+reward parts) are computed through ``_BatchMath`` for a batch and ``_OneMath`` (Python
+numbers, several times faster than numpy on one number) for a batch of one.
 """
 
 from __future__ import annotations
@@ -45,6 +47,155 @@ REWARD_COMPONENTS = ("order_accuracy", "perfect_fulfillment", "stock_bonus", "al
 COST_PARTS = ("holding", "lost_sale", "ordering", "purchase")
 
 
+PerWarehouse = np.ndarray | float  # one number per warehouse: (batch,) or, for a batch of one, a Python number
+
+
+class _BatchMath:
+    """Arithmetic on one number per warehouse, for a batch: ``(batch,)`` numpy arrays.
+
+    The day's rules are written once against this interface; ``_OneMath`` runs the same rules
+    on Python numbers for a batch of one (the single env), where a numpy call on one number
+    costs some twenty times its arithmetic. Both give the same bits: Python floats are IEEE
+    doubles, every sum keeps its order and every dot product goes through ``np.vecdot``
+    (``tests/test_scenarios.py`` plays a batch against single envs in every scenario).
+    """
+
+    where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    sqrt = staticmethod(np.sqrt)
+
+    @staticmethod
+    def read(values: np.ndarray) -> np.ndarray:
+        """A ``(batch,)`` array as this arithmetic holds it."""
+        return values
+
+    @staticmethod
+    def store(*values: np.ndarray) -> Sequence[np.ndarray]:
+        """Values of this arithmetic, all ints or all floats, as ``(batch,)`` arrays."""
+        return values
+
+    @staticmethod
+    def units(per_product: np.ndarray) -> np.ndarray:
+        """Whole units summed over products (exact in any order)."""
+        return np.add.reduce(per_product, axis=1)
+
+    @staticmethod
+    def left_sum(per_product: np.ndarray) -> np.ndarray:
+        """Floats summed over products left to right, like the original's Python ``sum``."""
+        return np.cumsum(per_product, axis=1)[:, -1]
+
+    @staticmethod
+    def total(per_product: np.ndarray) -> np.ndarray:
+        """Floats summed over products by numpy's own (pairwise) sum."""
+        return np.add.reduce(per_product, axis=1)
+
+    @staticmethod
+    def dot(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """The dot product over products."""
+        return np.vecdot(left, right)
+
+    @staticmethod
+    def ratio(numerator: np.ndarray, denominator: np.ndarray, defined: np.ndarray) -> np.ndarray:
+        """``numerator / denominator`` where ``defined``, else 0."""
+        return np.divide(numerator, denominator, out=np.zeros(len(numerator)), where=defined)
+
+    @staticmethod
+    def column(values: np.ndarray) -> np.ndarray:
+        """Values that broadcast against ``(batch, n_products)`` arrays."""
+        return values[:, None]
+
+    @staticmethod
+    def pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Two values per warehouse that broadcast against ``(batch, n_products, 2)`` arrays."""
+        return np.stack((first, second), axis=-1)[:, None]
+
+    @staticmethod
+    def every(flags: np.ndarray) -> bool:
+        """Whether the condition holds in every warehouse."""
+        return bool(flags.all())
+
+    @staticmethod
+    def top_up(units: np.ndarray, raw: np.ndarray, missing: np.ndarray) -> None:
+        """One more unit, in place, for the ``missing`` products of each row with the largest
+        remainders ``raw - units`` (ties to the lower index)."""
+        order = np.argsort(units - raw, axis=1, kind="stable")
+        units += order.argsort(axis=1) < missing[:, None]  # a product's rank in that order
+
+    @staticmethod
+    def finite(array: np.ndarray) -> bool:
+        """Whether every element of ``array`` is finite."""
+        return bool(np.isfinite(array).all())
+
+
+class _OneMath:
+    """``_BatchMath``'s interface on Python numbers, for a batch of one (``store`` still gives
+    ``(1,)`` arrays, so a ``Day`` looks the same for any batch)."""
+
+    maximum = staticmethod(max)
+    sqrt = staticmethod(math.sqrt)
+
+    @staticmethod
+    def where(condition: bool, yes: float, no: float) -> float:
+        return yes if condition else no
+
+    @staticmethod
+    def read(values: np.ndarray) -> float:
+        return values.item()
+
+    @staticmethod
+    def store(*values: float) -> Sequence[np.ndarray]:
+        return np.array(values)[:, None]  # its rows
+
+    @staticmethod
+    def units(per_product: np.ndarray) -> int:
+        return sum(per_product[0].tolist())
+
+    @staticmethod
+    def left_sum(per_product: np.ndarray) -> float:
+        return sum(per_product[0].tolist())  # Python's sum runs left to right
+
+    @staticmethod
+    def total(per_product: np.ndarray) -> float:
+        return np.add.reduce(per_product, axis=1).item()
+
+    @staticmethod
+    def dot(left: np.ndarray, right: np.ndarray) -> float:
+        return np.vecdot(left, right).item()
+
+    @staticmethod
+    def ratio(numerator: float, denominator: float, defined: bool) -> float:
+        return numerator / denominator if defined else 0.0
+
+    @staticmethod
+    def column(value: float) -> float:
+        return value
+
+    @staticmethod
+    def pair(first: float, second: float) -> tuple[float, float]:
+        return first, second
+
+    @staticmethod
+    def every(flag: bool) -> bool:
+        return flag
+
+    @staticmethod
+    def top_up(units: np.ndarray, raw: np.ndarray, missing: int) -> None:
+        if not missing:
+            return
+        row, key = units[0], (units[0] - raw[0]).tolist()
+        for product in sorted(range(len(key)), key=key.__getitem__)[:missing]:  # a stable sort
+            row[product] += 1
+
+    @staticmethod
+    def finite(array: np.ndarray) -> bool:
+        # one sum catches any NaN or inf; only a sum that overflows needs the element-wise check
+        return math.isfinite(sum(array.ravel().tolist())) or bool(np.isfinite(array).all())
+
+
+BATCH_MATH = _BatchMath()
+ONE_MATH = _OneMath()
+
+
 def largest_remainder(weights: np.ndarray, totals: np.ndarray | int) -> np.ndarray:
     """Split each row's total of whole units in proportion to its non-negative ``weights``.
 
@@ -55,30 +206,33 @@ def largest_remainder(weights: np.ndarray, totals: np.ndarray | int) -> np.ndarr
     weights = np.asarray(weights, np.float64)
     rows = weights.reshape(-1, weights.shape[-1])
     totals = np.broadcast_to(np.asarray(totals, np.int64), weights.shape[:-1]).reshape(-1)
-    return _split(rows, totals).reshape(weights.shape)
+    return _split(rows, totals, BATCH_MATH).reshape(weights.shape)
 
 
-def _split(rows: np.ndarray, totals: np.ndarray) -> np.ndarray:
+def _split(rows: np.ndarray, totals: np.ndarray, m: _BatchMath | _OneMath) -> np.ndarray:
     """``largest_remainder`` of a ``(batch, n)`` float64 array and ``(batch,)`` int64 totals."""
-    weight_sum = np.cumsum(rows, axis=1)[:, -1]  # left to right, like the original's Python sum
-    if (weight_sum > 1e-300).all():
-        raw = rows * (totals / weight_sum)[:, None]
+    weight_sum, total = m.left_sum(rows), m.read(totals)
+    if m.every(weight_sum > 1e-300):
+        raw = rows * m.column(total / weight_sum)
     else:  # a zero row, or a sum so small that total / sum would overflow
         raw = np.empty_like(rows)
-        for index, (row, weight, total) in enumerate(zip(rows, weight_sum.tolist(), totals.tolist(), strict=True)):
+        for index, (row, weight, count) in enumerate(
+            zip(rows, np.atleast_1d(weight_sum).tolist(), totals.tolist(), strict=True)
+        ):
             if weight <= 0:
-                raw[index] = total / len(row)
+                raw[index] = count / len(row)
             else:
-                scale = total / weight  # inf when the sum is below ~1e-306, as in the original
-                raw[index] = row * scale if scale != math.inf else row / weight * total
+                scale = count / weight  # inf when the sum is below ~1e-306, as in the original
+                raw[index] = row * scale if scale != math.inf else row / weight * count
     units = raw.astype(np.int64)  # floor, since raw >= 0
-    missing = totals - np.add.reduce(units, axis=1)
-    order = np.argsort(units - raw, axis=1, kind="stable")  # largest remainder first, ties to the lower index
-    units += order.argsort(axis=1) < missing[:, None]  # one more unit for the first `missing` of that order
+    missing = total - m.units(units)
+    m.top_up(units, raw, missing)
     return units
 
 
-def order_units(actions: np.ndarray, gaps: np.ndarray, config: InventoryConfig) -> tuple[np.ndarray, np.ndarray]:
+def order_units(
+    actions: np.ndarray, gaps: np.ndarray, config: InventoryConfig, m: _BatchMath | _OneMath = BATCH_MATH
+) -> tuple[np.ndarray, np.ndarray]:
     """The whole units per product that env actions ``(batch, action_size)`` order against the
     gaps ``(batch,)``, and their totals: fractions clipped to [0, 1], in free mode the last
     component the share of the gap to order (rounded), split by largest remainders."""
@@ -87,10 +241,10 @@ def order_units(actions: np.ndarray, gaps: np.ndarray, config: InventoryConfig) 
     if config.order_mode == "free":
         totals = np.rint(weights[:, -1] * totals).astype(np.int64)
         weights = weights[:, :-1]
-    return _split(weights, totals), totals
+    return _split(weights, totals, m), totals
 
 
-@dataclass
+@dataclass(slots=True)
 class Day:
     """What one step did to every warehouse of a batch: arrays with a leading batch axis
     (per-product ones ``(batch, n_products)``). ``InventoryEnv`` turns a row into ``info``."""
@@ -152,6 +306,7 @@ class Warehouses:
         self._slots = cfg.transit_slots
         self._supply_risk = cfg.has_supply_risk
         self._costly = cfg.has_costs
+        self._math = ONE_MATH if batch == 1 else BATCH_MATH  # the same rules, see _BatchMath
 
     # ------------------------------------------------------------------ episodes
     def reset(self, rngs: Sequence[np.random.Generator]) -> None:
@@ -227,11 +382,10 @@ class Warehouses:
     # ------------------------------------------------------------------ what is known
     def observe(self) -> np.ndarray:
         """The observation of every warehouse for today, ``(batch, n_products * n_features)``."""
-        cfg = self.config
+        cfg, m = self.config, self._math
         rows = self._obs[:, self.day]
-        rows[..., 0] = self.stock / cfg.max_demand
-        rows[..., 4] = (self.stock_total / cfg.capacity)[:, None]
-        rows[..., 5] = (self.gap / cfg.capacity)[:, None]
+        np.divide(self.stock, cfg.max_demand, out=rows[..., 0], casting="unsafe")  # float64, then float32
+        rows[..., 4:6] = m.pair(m.read(self.stock_total) / cfg.capacity, m.read(self.gap) / cfg.capacity)
         if self._slots:
             rows[..., N_FEATURES:] = np.moveaxis(self.pipeline[:, : self._slots], 1, 2) / cfg.max_demand
         return rows.reshape(self.batch, -1).copy()
@@ -257,9 +411,9 @@ class Warehouses:
         actions = np.asarray(actions, np.float64)
         if actions.shape != (self.batch, cfg.action_size):
             raise ValueError(f"actions must have shape {(self.batch, cfg.action_size)}, got {actions.shape}")
-        if not np.isfinite(actions).all():
+        if not self._math.finite(actions):
             raise ValueError(f"actions must be finite, got {actions}")
-        units, totals = order_units(actions, self.gap, cfg)
+        units, totals = order_units(actions, self.gap, cfg, self._math)
         return self._advance(units, totals, units, totals)
 
     def step_units(self, units: np.ndarray) -> Day:
@@ -287,23 +441,24 @@ class Warehouses:
         over = n_ordered > gap
         accepted = ordered.copy()
         if over.any():
-            accepted[over] = _split(ordered[over].astype(np.float64), gap[over])
+            accepted[over] = _split(ordered[over].astype(np.float64), gap[over], BATCH_MATH)
         return self._advance(ordered, n_ordered, accepted, np.minimum(n_ordered, gap))
 
     def _advance(self, ordered: np.ndarray, n_ordered: np.ndarray, accepted: np.ndarray, n_accepted: np.ndarray) -> Day:
         """Ship, deliver, serve the day's demand, count it, and move to the next day."""
         if not self.started:
             raise RuntimeError("call reset() before step()")
-        cfg = self.config
+        cfg, m = self.config, self._math
         day = self.day
         if day >= cfg.episode_days:
             raise RuntimeError("the episode is over: call reset() before step()")
-        gap = self.gap
+        gaps = self.gap
+        gap, n_ordered = m.read(gaps), m.read(n_ordered)
+        transit_total = m.read(self.transit_total)
         disrupted = self.disrupted[:, day]
         if self._supply_risk:
             shipped = (accepted * self.delivered_share[:, day]).astype(np.int64)  # floor of the share
             shipped[disrupted] = 0
-            n_shipped = shipped.sum(axis=1)
             batch_index, product = np.nonzero(shipped)
             np.add.at(
                 self.pipeline,
@@ -313,38 +468,35 @@ class Warehouses:
             received = self.pipeline[:, 0].copy()
             self.pipeline[:, :-1] = self.pipeline[:, 1:]
             self.pipeline[:, -1] = 0
-            n_received = received.sum(axis=1)
-            self.transit_total = self.transit_total + n_shipped - n_received
+            n_received = m.units(received)
+            transit_total = transit_total + m.units(shipped) - n_received
         else:
-            shipped, received, n_received = accepted, accepted, n_accepted
+            shipped, received, n_received = accepted, accepted, m.read(n_accepted)
         shelf = self.stock + received
-        on_shelf = self.stock_total + n_received
+        on_shelf = m.read(self.stock_total) + n_received
         demand = self.demand[:, cfg.history_days + day]
         sales = np.minimum(shelf, demand)
         lost = demand - sales
-        total_sales = np.add.reduce(sales, axis=1)
+        total_sales = m.units(sales)
         total_demand = self._daily_total_demand[:, day]
-        total_lost = total_demand - total_sales
+        total_lost = m.read(total_demand) - total_sales
         self.stock = shelf - sales
-        self.stock_total = on_shelf - total_sales
-        self.gap = (cfg.capacity - self.stock_total) - self.transit_total
+        stock_total = on_shelf - total_sales
         self.day = day + 1
 
-        error = np.abs(n_ordered - gap)
+        error = abs(n_ordered - gap)
         # Pearson correlation; the centred 7-day averages sum to zero, so the orders need
         # no centring in the numerator.
-        spread = np.sqrt(np.maximum(0.0, np.vecdot(ordered, ordered) - n_ordered * n_ordered / cfg.n_products))
-        spread *= self._avg7_norm[:, day]
-        spread_enough = spread > 1e-9
-        numerator = np.vecdot(ordered, self._avg7_centered[:, day])
-        if spread_enough.all():
-            correlation = numerator / spread
-        else:
-            correlation = np.zeros(self.batch)
-            correlation[spread_enough] = numerator[spread_enough] / spread[spread_enough]
+        spread = m.sqrt(m.maximum(0.0, m.dot(ordered, ordered) - n_ordered * n_ordered / cfg.n_products))
+        spread = spread * m.read(self._avg7_norm[:, day])
+        correlation = m.ratio(m.dot(ordered, self._avg7_centered[:, day]), spread, spread > 1e-9)
         cost_parts, revenue = self._money(ordered, accepted, shipped, sales, lost) if self._costly else ({}, None)
         components = self._reward_components(error, total_lost, on_shelf, correlation, cost_parts, revenue)
         reward = functools.reduce(operator.add, components.values())  # left to right, like the original's sum
+        self.stock_total, self.gap, self.transit_total, on_shelf, total_lost, error = m.store(
+            stock_total, (cfg.capacity - stock_total) - transit_total, transit_total, on_shelf, total_lost, error
+        )
+        correlation, reward, *points = m.store(correlation, reward, *components.values())
         return Day(
             day=self.day,
             demand=demand,
@@ -355,7 +507,7 @@ class Warehouses:
             ordered=ordered,
             accepted=accepted,
             shipped=shipped,
-            gap=gap,
+            gap=gaps,
             on_shelf=on_shelf,
             total_demand=total_demand,
             total_lost=total_lost,
@@ -365,7 +517,7 @@ class Warehouses:
             in_transit=np.moveaxis(self.pipeline[:, : self._slots], 1, 2).copy() if self._slots else None,
             cost_parts=cost_parts,
             revenue=revenue,
-            reward_components=components,
+            reward_components=dict(zip(components, points, strict=True)),
             reward=reward,
         )
 
@@ -384,33 +536,29 @@ class Warehouses:
 
     def _reward_components(
         self,
-        error: np.ndarray,
-        total_lost: np.ndarray,
-        on_shelf: np.ndarray,
-        correlation: np.ndarray,
+        error: PerWarehouse,
+        total_lost: PerWarehouse,
+        on_shelf: PerWarehouse,
+        correlation: PerWarehouse,
         cost_parts: dict[str, np.ndarray],
         revenue: np.ndarray | None,
-    ) -> dict[str, np.ndarray]:
+    ) -> dict[str, PerWarehouse]:
         """The reward's parts per warehouse, by ``reward_mode``: the original five, or minus each
         cost part (``cost``), or the revenue and minus each cost part (``profit``)."""
-        cfg = self.config
+        cfg, m = self.config, self._math
         if cfg.reward_mode != "original":
-            parts = {name: -values.sum(axis=1) for name, values in cost_parts.items()}
-            return {"revenue": revenue.sum(axis=1), **parts} if cfg.reward_mode == "profit" else parts
-        accuracy = np.where(
-            error < cfg.accuracy_close_units,
-            cfg.accuracy_close,
-            np.where(
-                error < cfg.accuracy_near_units,
-                cfg.accuracy_near,
-                cfg.accuracy_near - cfg.accuracy_slope * (error - cfg.accuracy_near_units),
-            ),
+            parts = {name: -m.total(values) for name, values in cost_parts.items()}
+            return {"revenue": m.total(revenue), **parts} if cfg.reward_mode == "profit" else parts
+        near = m.where(
+            error < cfg.accuracy_near_units,
+            cfg.accuracy_near,
+            cfg.accuracy_near - cfg.accuracy_slope * (error - cfg.accuracy_near_units),
         )
         return {
-            "order_accuracy": accuracy,
-            "perfect_fulfillment": np.where(total_lost == 0, cfg.perfect_fulfillment, 0.0),
-            "stock_bonus": np.where(on_shelf >= cfg.stock_bonus_low * cfg.capacity, cfg.stock_bonus, 0.0),
-            "allocation": cfg.allocation_bonus * np.maximum(0.0, correlation),
+            "order_accuracy": m.where(error < cfg.accuracy_close_units, cfg.accuracy_close, near),
+            "perfect_fulfillment": m.where(total_lost == 0, cfg.perfect_fulfillment, 0.0),
+            "stock_bonus": m.where(on_shelf >= cfg.stock_bonus_low * cfg.capacity, cfg.stock_bonus, 0.0),
+            "allocation": cfg.allocation_bonus * m.maximum(0.0, correlation),
             "stockout_penalty": -cfg.stockout_penalty * total_lost,
         }
 

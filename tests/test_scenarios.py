@@ -22,7 +22,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import evaluate
 import train
 from config import InventoryConfig, ScenarioError, list_scenarios, load_scenario
-from env import ENV_ID, InventoryEnv
+from env import ENV_ID, InventoryEnv, day_info
 from sim import Warehouses
 from ui.scenario import OWN, pick_scenario, with_overrides
 
@@ -115,8 +115,22 @@ def test_the_same_seed_gives_the_same_episode_in_every_scenario(name):
         np.testing.assert_array_equal(info_a["demand"], info_b["demand"])
 
 
+def assert_same_info(batch_info: dict, single_info: dict) -> None:
+    """Every key of a step's ``info``, with the same values and types (arrays: the same dtype)."""
+    assert list(batch_info) == list(single_info)
+    for key, value in single_info.items():
+        if isinstance(value, dict):
+            assert_same_info(batch_info[key], value)
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(batch_info[key], value, err_msg=key, strict=True)
+        else:
+            assert type(batch_info[key]) is type(value) and batch_info[key] == value, key
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_a_batch_plays_exactly_the_episodes_of_single_envs(name):
+    """A single env is a batch of one with its own arithmetic (``sim._OneMath``): both must give
+    the same bits, through fractions (first episode) and whole units beyond the gap (second)."""
     config = short(SCENARIOS[name].config, days=8)
     seeds = [3, 4, 5]
     batch = Warehouses(config, len(seeds))
@@ -130,14 +144,17 @@ def test_a_batch_plays_exactly_the_episodes_of_single_envs(name):
         np.testing.assert_array_equal(batch.observe(), np.stack(single_obs))
         rng = np.random.default_rng(episode)
         for _ in range(config.episode_days):
-            actions = rng.random((len(seeds), config.action_size))
-            day = batch.step_fractions(actions)
-            for index, env in enumerate(singles):
-                obs, reward, *_, info = env.step(actions[index])
-                np.testing.assert_array_equal(batch.observe()[index], obs)
+            if episode == 0:
+                actions = rng.random((len(seeds), config.action_size))
+                day, steps = batch.step_fractions(actions), [env.step for env in singles]
+            else:
+                actions = rng.integers(0, config.capacity // 2, (len(seeds), config.n_products)).astype(float)
+                day, steps = batch.step_units(actions), [env.step_units for env in singles]
+            for index, step in enumerate(steps):
+                obs, reward, *_, info = step(actions[index])
+                np.testing.assert_array_equal(batch.observe()[index], obs, strict=True)
                 assert day.reward[index] == reward
-                np.testing.assert_array_equal(day.stock[index], info["stock"])
-                np.testing.assert_array_equal(day.received[index], info["orders"])
+                assert_same_info(day_info(batch, day, index), info)
 
 
 # ---------------------------------------------------------------------------- hand-computed cases
