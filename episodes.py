@@ -32,6 +32,16 @@ METRICS = (
     "cost_per_day",
     "profit_per_day",
 )
+METRIC_DISPLAY = {  # metric -> (label, scale, format): how every table (CLI and dashboard) shows it
+    "fill_rate": ("fill rate %", 100, ".2f"),
+    "stockouts_per_day": ("stockouts / day", 1, ".2f"),
+    "utilization": ("utilization %", 100, ".1f"),
+    "order_accuracy": ("order accuracy %", 100, ".1f"),
+    "allocation_quality": ("allocation quality", 1, ".3f"),
+    "mean_reward": ("reward / episode", 1, ",.0f"),
+    "cost_per_day": ("cost / day", 1, ",.3f"),
+    "profit_per_day": ("profit / day", 1, ",.2f"),
+}
 TRAJECTORY = ("stock", "demand", "orders", "sales", "lost_sales")  # per-day, per-product info arrays
 DAILY_METRICS = ("fill_rate", "stockouts", "utilization", "order_accuracy", "allocation_quality")
 

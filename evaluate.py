@@ -33,7 +33,7 @@ import numpy as np
 from agent import load_agent
 from baselines import RULES, Policy
 from config import DEFAULT_SCENARIO, InventoryConfig, add_scenario_arguments, load_scenario, scenario_or_exit
-from episodes import METRICS, EpisodeResult, confidence_interval, main_metric, play_policies
+from episodes import METRIC_DISPLAY, METRICS, EpisodeResult, confidence_interval, main_metric, play_policies
 from rule_tuning import Tuned, applicable_rules, tuned_rule
 from utils import ModelLoadError, atomic_writer, load_run_config, resolve_model_path, write_json_atomic
 
@@ -96,24 +96,20 @@ def allocation_by_demand_rank(results: list[EpisodeResult]) -> tuple[np.ndarray,
 def format_table(report: dict, config: InventoryConfig) -> str:
     """The report as a text table: mean ± half the 95% interval for each metric, and the paired
     gap to the reference on the main metric."""
-    columns = [  # metric, header, scale, format
-        ("fill_rate", "fill rate %", 100, ".1f"),
-        ("stockouts_per_day", "stockouts/day", 1, ".2f"),
-        ("utilization", "utilization %", 100, ".1f"),
-    ]
+    columns = ["fill_rate", "stockouts_per_day", "utilization"]
     if config.has_costs:
-        columns += [("cost_per_day", "cost/day", 1, ".3f")]
-        columns += [("profit_per_day", "profit/day", 1, ".2f")] if config.price > 0 else []
+        columns += ["cost_per_day", "profit_per_day"] if config.price > 0 else ["cost_per_day"]
     else:
-        columns += [("order_accuracy", "order acc. %", 100, ".1f"), ("allocation_quality", "alloc. quality", 1, ".3f")]
-    columns += [("mean_reward", "reward/episode", 1, ".0f")]
-    width, name_width = 18, 19
+        columns += ["order_accuracy", "allocation_quality"]
+    columns += ["mean_reward"]
+    width, name_width = 21, 19
     gap_header = f"vs {report['reference']}" + (" %" if config.has_costs else " (pp)")
-    lines = ["policy".ljust(name_width) + "".join(header.rjust(width) for _, header, _, _ in columns)]
-    lines[0] += gap_header.rjust(24)
+    lines = ["policy".ljust(name_width) + "".join(METRIC_DISPLAY[metric][0].rjust(width) for metric in columns)]
+    lines[0] += gap_header.rjust(26)
     for name, entry in report["policies"].items():
         cells = []
-        for metric, _, scale, fmt in columns:
+        for metric in columns:
+            _, scale, fmt = METRIC_DISPLAY[metric]
             lo, hi = entry[f"{metric}_ci95"]
             cells.append(f"{entry[metric] * scale:{fmt}} ± {(hi - lo) / 2 * scale:{fmt}}".rjust(width))
         lo, hi = entry["gap_ci95"]
@@ -121,7 +117,7 @@ def format_table(report: dict, config: InventoryConfig) -> str:
             gap = f"{entry['gap_percent']:+.2f} [{_percent(lo, entry):+.2f}, {_percent(hi, entry):+.2f}]"
         else:
             gap = f"{100 * entry['gap']:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}]"
-        lines.append(name.ljust(name_width) + "".join(cells) + gap.rjust(24))
+        lines.append(name.ljust(name_width) + "".join(cells) + gap.rjust(26))
     return "\n".join(lines)
 
 

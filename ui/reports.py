@@ -20,17 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from config import ScenarioError, load_scenario
-from episodes import metric_sign
+from episodes import METRIC_DISPLAY, metric_sign
 from utils import STREAM_NAME, describe_error
 
-METRICS = {  # metric -> (label, scale, format): the columns of a report's table, main metric first
-    "fill_rate": ("fill rate %", 100, ".2f"),
-    "cost_per_day": ("cost / day", 1, ",.3f"),
-    "profit_per_day": ("profit / day", 1, ",.2f"),
-    "stockouts_per_day": ("stockouts / day", 1, ".2f"),
-    "utilization": ("utilization %", 100, ".1f"),
-    "mean_reward": ("reward / episode", 1, ",.0f"),
-}
+COLUMNS = ("fill_rate", "cost_per_day", "profit_per_day", "stockouts_per_day", "utilization", "mean_reward")
 MONEY = ("cost_per_day", "profit_per_day")
 AGENT = "ppo"
 AGENT_LABEL = "PPO agent"
@@ -164,8 +157,9 @@ def policy_label(name: str) -> str:
 
 
 def metric_display(metric: str) -> tuple[str, float, str]:
-    """How ``metric`` is shown: its label, scale and format (``METRICS``; the name itself, as is, for another)."""
-    return METRICS.get(metric, (metric, 1, ".3f"))
+    """How ``metric`` is shown: its label, scale and format (``episodes.METRIC_DISPLAY``; the name
+    itself, as is, for another)."""
+    return METRIC_DISPLAY.get(metric, (metric, 1, ".3f"))
 
 
 def _fmt(value: float, metric: str) -> str:
@@ -178,7 +172,7 @@ def policy_table(report: Report) -> pd.DataFrame:
     (with its interval, and in percent), the other metrics, and tuned parameters."""
     metric = report.main_metric
     label = metric_display(metric)[0]
-    others = [name for name in METRICS if name != metric and (name not in MONEY or report.money)]
+    others = [name for name in COLUMNS if name != metric and (name not in MONEY or report.money)]
     if metric == "cost_per_day" and not report.sells:  # no price: the profit is minus the cost
         others.remove("profit_per_day")
     rows = {}
@@ -193,7 +187,7 @@ def policy_table(report: Report) -> pd.DataFrame:
             row["gap %"] = f"{entry.get('gap_percent', 0.0):+.2f}%"
         for other in others:
             if _number(entry.get(other)):
-                row[METRICS[other][0]] = _fmt(entry[other], other)
+                row[METRIC_DISPLAY[other][0]] = _fmt(entry[other], other)
         parameters = (report.tuned.get(name) or {}).get("parameters") or {}
         row["tuned"] = ", ".join(f"{key}={value:g}" for key, value in parameters.items() if _number(value))
         rows[policy_label(name)] = row
