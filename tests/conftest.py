@@ -35,3 +35,23 @@ def run_dir(tmp_path_factory):
     command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return log_dir
+
+
+@pytest.fixture(scope="session")
+def scenario_runs(tmp_path_factory) -> dict[str, Path]:
+    """One tiny training run (1,024 steps, 2 envs, one checkpoint) in each of the ``lead-time``
+    (orders take 3 days), ``costs`` and ``sample-data`` scenarios, trained in parallel and shared
+    by the dashboard and browser tests: scenario -> log directory."""
+    started = {}
+    for name in ("lead-time", "costs", "sample-data"):
+        log_dir = tmp_path_factory.mktemp(f"run-{name}")
+        command = [sys.executable, "train.py", "--scenario", name, "--total-timesteps", "1024", "--n-envs", "2"]
+        command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
+        started[name] = (
+            log_dir,
+            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
+        )
+    for _, process in started.values():
+        _, errors = process.communicate(timeout=600)
+        assert process.returncode == 0, errors.decode()[-2000:]
+    return {name: log_dir for name, (log_dir, _) in started.items()}

@@ -8,7 +8,6 @@ folders. The plain building blocks are tested in test_dashboard_models.py.
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,28 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 TIMEOUT = 120  # seconds per AppTest run: the first imports torch and SB3, a rule may be tuned (seconds)
 FAMILIES = ("default", "lead-time", "costs", "sample-data")
-RUN_STEPS = "1024"  # 34 episodes of 30 days with 2 envs, and one checkpoint
 
 
 @pytest.fixture(scope="session")
-def runs(request, tmp_path_factory) -> dict[str, Path]:
-    """One tiny training run per scenario family (the default one is conftest's ``run_dir``),
-    trained in parallel: family -> log directory."""
-    started = {}
-    for name in FAMILIES[1:]:
-        log_dir = tmp_path_factory.mktemp(f"run-{name}")
-        command = [sys.executable, "train.py", "--scenario", name, "--total-timesteps", RUN_STEPS, "--n-envs", "2"]
-        command += ["--checkpoint-freq", RUN_STEPS, "--log-dir", str(log_dir)]
-        started[name] = (
-            log_dir,
-            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
-        )
-    found = {"default": request.getfixturevalue("run_dir")}
-    for name, (log_dir, process) in started.items():
-        _, errors = process.communicate(timeout=600)
-        assert process.returncode == 0, errors.decode()[-2000:]
-        found[name] = log_dir
-    return found
+def runs(run_dir, scenario_runs) -> dict[str, Path]:
+    """One tiny training run per scenario family (conftest's): family -> log directory."""
+    return {"default": run_dir, **scenario_runs}
 
 
 @pytest.fixture

@@ -59,25 +59,6 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def scenario_runs(tmp_path_factory) -> dict[str, Path]:
-    """Tiny training runs in the ``lead-time`` (orders take 3 days) and ``costs`` scenarios,
-    trained in parallel: scenario -> log directory."""
-    started = {}
-    for name in ("lead-time", "costs"):
-        log_dir = tmp_path_factory.mktemp(f"{name}-run")
-        command = [sys.executable, "train.py", "--scenario", name, "--total-timesteps", "1024", "--n-envs", "2"]
-        command += ["--checkpoint-freq", "1024", "--log-dir", str(log_dir)]
-        started[name] = (
-            log_dir,
-            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
-        )
-    for _, process in started.values():
-        _, errors = process.communicate(timeout=600)
-        assert process.returncode == 0, errors.decode()[-2000:]
-    return {name: log_dir for name, (log_dir, _) in started.items()}
-
-
-@pytest.fixture(scope="session")
 def lead_time_run(scenario_runs) -> Path:
     """The ``lead-time`` run's log directory."""
     return scenario_runs["lead-time"]
