@@ -387,7 +387,7 @@ class Warehouses:
         np.divide(self.stock, cfg.max_demand, out=rows[..., 0], casting="unsafe")  # float64, then float32
         rows[..., 4:6] = m.pair(m.read(self.stock_total) / cfg.capacity, m.read(self.gap) / cfg.capacity)
         if self._slots:
-            rows[..., N_FEATURES:] = np.moveaxis(self.pipeline[:, : self._slots], 1, 2) / cfg.max_demand
+            rows[..., N_FEATURES:] = self.pipeline[:, : self._slots].swapaxes(1, 2) / cfg.max_demand
         return rows.reshape(self.batch, -1).copy()
 
     def rates_ahead(self, horizon: int) -> np.ndarray | None:
@@ -457,14 +457,20 @@ class Warehouses:
         transit_total = m.read(self.transit_total)
         disrupted = self.disrupted[:, day]
         if self._supply_risk:
-            shipped = (accepted * self.delivered_share[:, day]).astype(np.int64)  # floor of the share
-            shipped[disrupted] = 0
-            batch_index, product = np.nonzero(shipped)
-            np.add.at(
-                self.pipeline,
-                (batch_index, self.lead_times[batch_index, day, product] - 1, product),
-                shipped[batch_index, product],
-            )
+            shipped = accepted
+            if cfg.partial_prob > 0:
+                shipped = (accepted * self.delivered_share[:, day]).astype(np.int64)  # floor of the share
+            if cfg.disruption_prob > 0:
+                shipped = np.where(disrupted[:, None], 0, shipped)
+            if cfg.lead_time_max > cfg.lead_time:  # each order its own lead time
+                batch_index, product = np.nonzero(shipped)
+                np.add.at(
+                    self.pipeline,
+                    (batch_index, self.lead_times[batch_index, day, product] - 1, product),
+                    shipped[batch_index, product],
+                )
+            else:
+                self.pipeline[:, cfg.lead_time - 1] += shipped
             received = self.pipeline[:, 0].copy()
             self.pipeline[:, :-1] = self.pipeline[:, 1:]
             self.pipeline[:, -1] = 0
@@ -514,7 +520,7 @@ class Warehouses:
             error=error,
             correlation=correlation,
             disrupted=disrupted,
-            in_transit=np.moveaxis(self.pipeline[:, : self._slots], 1, 2).copy() if self._slots else None,
+            in_transit=self.pipeline[:, : self._slots].swapaxes(1, 2).copy() if self._slots else None,
             cost_parts=cost_parts,
             revenue=revenue,
             reward_components=dict(zip(components, points, strict=True)),
