@@ -22,37 +22,42 @@ sys.path.insert(0, str(ROOT))
 from agent import load_agent  # noqa: E402
 from baselines import RULES  # noqa: E402
 from config import list_scenarios  # noqa: E402
-from episodes import play_policies  # noqa: E402
+from episodes import METRIC_DISPLAY, play_policies  # noqa: E402
 from evaluate import summarize  # noqa: E402
 from rule_tuning import applicable_rules, tuned_rule  # noqa: E402
 from utils import MODEL_NAME, write_json_atomic  # noqa: E402
 
-LABELS = {"fill_rate": ("fill rate", 100, "%", 2), "cost_per_day": ("cost/day", 1, "", 3)}
-LABELS["profit_per_day"] = ("profit/day", 1, "", 2)
-
 
 def markdown(name: str, report: dict, tuned: dict) -> str:
-    """One scenario's table: policies as rows."""
-    metric = report["main_metric"]
-    label, scale, unit, digits = LABELS[metric]
-    other, other_label = ("mean_reward", "reward/episode") if metric == "fill_rate" else ("fill_rate", "fill rate")
+    """One scenario's table: policies as rows, metrics shown as everywhere (``METRIC_DISPLAY``)."""
+    metric, reference = report["main_metric"], report["reference"]
+    other = "mean_reward" if metric == "fill_rate" else "fill_rate"
+    shown = {key: METRIC_DISPLAY[key] for key in (metric, other, "stockouts_per_day")}
+
+    def cell(entry: dict, key: str) -> str:
+        _, scale, form = shown[key]
+        return f"{entry[key] * scale:{form}}"
+
+    headers = [shown[metric][0], f"gap to {reference}", shown[other][0], shown["stockouts_per_day"][0]]
     lines = [
-        f"**{name}** (main metric: {label}; gaps paired, against `{report['reference']}`)",
+        f"**{name}** (main metric: {shown[metric][0]}; gaps paired, against `{reference}`)",
         "",
-        f"| policy | {label} | gap to {report['reference']} | {other_label} | stockouts/day | tuned |",
+        f"| policy | {' | '.join(headers)} | tuned |",
         "|---|---|---|---|---|---|",
     ]
     for policy, entry in report["policies"].items():
         lo, hi = entry[f"{metric}_ci95"]
-        value = f"{entry[metric] * scale:.{digits}f}{unit} ± {(hi - lo) / 2 * scale:.{digits}f}"
+        _, scale, form = shown[metric]
+        value = f"{cell(entry, metric)} ± {(hi - lo) / 2 * scale:{form}}"
         glo, ghi = entry["gap_ci95"]
         if metric == "fill_rate":
             gap = f"{100 * entry['gap']:+.2f} pp [{100 * glo:+.2f}, {100 * ghi:+.2f}]"
         else:
             gap = f"{entry['gap_percent']:+.2f}%"
         values = ", ".join(f"{k}={v:g}" for k, v in tuned.get(policy, {}).items())
-        second = f"{entry[other]:,.0f}" if other == "mean_reward" else f"{100 * entry[other]:.2f}%"
-        lines.append(f"| {policy} | {value} | {gap} | {second} | {entry['stockouts_per_day']:.2f} | {values} |")
+        lines.append(
+            f"| {policy} | {value} | {gap} | {cell(entry, other)} | {cell(entry, 'stockouts_per_day')} | {values} |"
+        )
     return "\n".join(lines)
 
 
