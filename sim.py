@@ -55,7 +55,7 @@ class _BatchMath:
 
     The day's rules are written once against this interface; ``_OneMath`` runs the same rules
     on Python numbers for a batch of one (the single env), where a numpy call on one number
-    costs some twenty times its arithmetic. Both give the same bits: Python floats are IEEE
+    costs tens of times its arithmetic. Both give the same bits: Python floats are IEEE
     doubles, every sum keeps its order and every dot product goes through ``np.vecdot``
     (``tests/test_scenarios.py`` plays a batch against single envs in every scenario).
     """
@@ -210,7 +210,8 @@ def largest_remainder(weights: np.ndarray, totals: np.ndarray | int) -> np.ndarr
 
 
 def _split(rows: np.ndarray, totals: np.ndarray, m: _BatchMath | _OneMath) -> np.ndarray:
-    """``largest_remainder`` of a ``(batch, n)`` float64 array and ``(batch,)`` int64 totals."""
+    """``largest_remainder`` of a ``(batch, n)`` float64 array and ``(batch,)`` int64 totals, with
+    the batch's arithmetic ``m`` (``Warehouses._math``)."""
     weight_sum, total = m.left_sum(rows), m.read(totals)
     if m.every(weight_sum > 1e-300):
         raw = rows * m.column(total / weight_sum)
@@ -235,7 +236,8 @@ def order_units(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The whole units per product that env actions ``(batch, action_size)`` order against the
     gaps ``(batch,)``, and their totals: fractions clipped to [0, 1], in free mode the last
-    component the share of the gap to order (rounded), split by largest remainders."""
+    component the share of the gap to order (rounded), split by largest remainders (in the
+    batch's arithmetic ``m``; the result is the same in either)."""
     weights = np.minimum(np.maximum(np.asarray(actions, np.float64), 0.0), 1.0)
     totals = np.asarray(gaps, np.int64)
     if config.order_mode == "free":
