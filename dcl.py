@@ -44,7 +44,7 @@ from baselines import Known, Rule
 from config import InventoryConfig
 from env import Observation
 from episodes import generators
-from sim import Day, Warehouses
+from sim import Day, Warehouses, in_transit
 
 CANDIDATES = np.array([0, -1, 1])  # corrections of the rule's order, in units; the rule first, so ties keep it
 WARMUP_DAYS = 50  # days from the scenario's initial stock before the states count as long-run ones
@@ -209,8 +209,8 @@ def state_observation(config: InventoryConfig, stock: np.ndarray, pipeline: np.n
     """What a rule of an improvable scenario reads of warehouse states (``Warehouses.stock`` and
     ``.pipeline`` rows): the stock and the units in transit, as ``Observation.decode`` gives them.
     The 7-day averages are zero (such rules use the scenario's fixed rate); other fields are None."""
-    in_transit = np.moveaxis(pipeline[:, : config.transit_slots], 1, 2)
-    return Observation(stock, None, np.zeros(stock.shape), None, None, None, in_transit)
+    transit = in_transit(pipeline, config.transit_slots)
+    return Observation(stock, None, np.zeros(stock.shape), None, None, None, transit)
 
 
 def improve(policy: ActorCriticPolicy, view: AgentView, seeds: Sequence[int], paths: int, seed: int) -> Improvement:

@@ -105,11 +105,6 @@ class _BatchMath:
         return values[:, None]
 
     @staticmethod
-    def pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """Two values per warehouse that broadcast against ``(batch, n_products, 2)`` arrays."""
-        return np.stack((first, second), axis=-1)[:, None]
-
-    @staticmethod
     def every(flags: np.ndarray) -> bool:
         """Whether the condition holds in every warehouse."""
         return bool(flags.all())
@@ -150,9 +145,7 @@ class _OneMath:
     def units(per_product: np.ndarray) -> int:
         return sum(per_product[0].tolist())
 
-    @staticmethod
-    def left_sum(per_product: np.ndarray) -> float:
-        return sum(per_product[0].tolist())  # Python's sum runs left to right
+    left_sum = units  # Python's sum of floats runs left to right, as np.cumsum does
 
     @staticmethod
     def total(per_product: np.ndarray) -> float:
@@ -169,10 +162,6 @@ class _OneMath:
     @staticmethod
     def column(value: float) -> float:
         return value
-
-    @staticmethod
-    def pair(first: float, second: float) -> tuple[float, float]:
-        return first, second
 
     @staticmethod
     def every(flag: bool) -> bool:
@@ -194,6 +183,12 @@ class _OneMath:
 
 BATCH_MATH = _BatchMath()
 ONE_MATH = _OneMath()
+
+
+def in_transit(pipeline: np.ndarray, slots: int) -> np.ndarray:
+    """The units in transit per product and arrival day, ``(batch, n_products, slots)``, of
+    pipelines ``(batch, max_lead_time, n_products)`` (slot k arrives in k days): a view."""
+    return pipeline[:, :slots].swapaxes(1, 2)
 
 
 def largest_remainder(weights: np.ndarray, totals: np.ndarray | int) -> np.ndarray:
@@ -386,10 +381,11 @@ class Warehouses:
         """The observation of every warehouse for today, ``(batch, n_products * n_features)``."""
         cfg, m = self.config, self._math
         rows = self._obs[:, self.day]
-        np.divide(self.stock, cfg.max_demand, out=rows[..., 0], casting="unsafe")  # float64, then float32
-        rows[..., 4:6] = m.pair(m.read(self.stock_total) / cfg.capacity, m.read(self.gap) / cfg.capacity)
+        rows[..., 0] = self.stock / cfg.max_demand
+        rows[..., 4] = m.column(m.read(self.stock_total) / cfg.capacity)
+        rows[..., 5] = m.column(m.read(self.gap) / cfg.capacity)
         if self._slots:
-            rows[..., N_FEATURES:] = self.pipeline[:, : self._slots].swapaxes(1, 2) / cfg.max_demand
+            rows[..., N_FEATURES:] = in_transit(self.pipeline, self._slots) / cfg.max_demand
         return rows.reshape(self.batch, -1).copy()
 
     def rates_ahead(self, horizon: int) -> np.ndarray | None:
@@ -522,7 +518,7 @@ class Warehouses:
             error=error,
             correlation=correlation,
             disrupted=disrupted,
-            in_transit=self.pipeline[:, : self._slots].swapaxes(1, 2).copy() if self._slots else None,
+            in_transit=in_transit(self.pipeline, self._slots).copy() if self._slots else None,
             cost_parts=cost_parts,
             revenue=revenue,
             reward_components=dict(zip(components, points, strict=True)),
