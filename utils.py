@@ -1,350 +1,54 @@
-"""Files shared by training, evaluation and the dashboard: the model and its run config,
-the live JSON Lines stream a training run writes and the dashboard tails (and the one
-definition of its episode record), and the lock that keeps two runs out of one log folder.
+"""The run folder's files, as older code imported them (the design card's ``utils.py``).
 
-Every file another process may read is written so that a reader never sees half of it:
-models and configs through ``atomic_writer`` (temp file + ``os.replace``), the stream one
-flushed line at a time. This module needs neither torch nor SB3 (``agent.load_agent``
-loads models).
+They live in ``inventory_rl.runs``: ``layout`` (file names, the run config, finding a model),
+``stream`` (the JSON Lines stream the dashboard tails), ``lock`` (one run per folder) and
+``files`` (atomic writes, caches). New code imports from there.
 """
 
-from __future__ import annotations
-
-import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any
-
-import numpy as np
-
-from env import InventoryConfig
-
-# The files a training run leaves in its log directory.
-MODEL_NAME = "real_inventory_model.zip"
-STREAM_NAME = "stream_data.json"
-CHECKPOINT_DIR = "checkpoints"
-RUN_CONFIG_NAME = "run_config.json"
-LOCK_NAME = "train.lock"
-CACHE_DIR = Path(__file__).resolve().parent / "logs" / "cache"  # computed results worth keeping between runs
-
-
-def cache_dir(kind: str) -> Path:
-    """The folder for cached results of one ``kind`` (``optimal``, ``rules``): under the project's
-    ``logs/cache``, or ``$INVENTORY_CACHE_DIR`` if set."""
-    return Path(os.environ.get("INVENTORY_CACHE_DIR") or CACHE_DIR) / kind
-
-
-# ---------------------------------------------------------------------------- the stream's records
-# An episode record: its place in the run, these figures (name -> decimals kept), the episode's
-# points per reward component (the scenario's: sim.reward_component_names), its stockouts, and
-# for some episodes the day-by-day trajectory.
-# train.py writes it (``episode_record``), ``StreamReader`` reads it, the dashboard charts it.
-EPISODE_FIGURES: dict[str, int] = {
-    "reward": 2,  # the episode's total, in the env's points
-    "fill_rate": 4,
-    "stockouts_per_day": 4,
-    "utilization": 4,
-    "order_accuracy": 4,
-    "allocation_quality": 4,
-    "cost_per_day": 4,  # 0 where the scenario counts no money
-    "profit_per_day": 4,
-}
-TRAJECTORY_FIELDS = ("stock", "demand", "orders", "sales", "ordered")  # (days, n_products) whole units each
-
-
-def trajectory_fields(config: InventoryConfig) -> tuple[str, ...]:
-    """The day-by-day arrays a sampled episode carries: ``TRAJECTORY_FIELDS``, and ``in_transit``
-    (units still in transit at the end of each day) where orders can be in transit."""
-    return (*TRAJECTORY_FIELDS, "in_transit") if config.transit_slots else TRAJECTORY_FIELDS
-
-
-def episode_record(
-    run_id: str, episode: int, env_index: int, timesteps: int, summary: dict, with_trajectory: bool = False
-) -> dict:
-    """The stream's record of one episode from its ``summary`` (``EPISODE_FIGURES``, plus
-    ``reward_components``, ``stockouts`` and, if asked for, its ``trajectory``: the arrays of
-    ``trajectory_fields``), numbers rounded."""
-    record = {
-        "type": "episode",
-        "run_id": run_id,
-        "episode": episode,
-        "env": env_index,
-        "timesteps": timesteps,
-        "reward_components": {name: round(float(points), 2) for name, points in summary["reward_components"].items()},
-        "stockouts": int(summary["stockouts"]),
-        **{name: round(float(summary[name]), digits) for name, digits in EPISODE_FIGURES.items()},
-    }
-    if with_trajectory:
-        record["trajectory"] = {key: np.asarray(days).tolist() for key, days in summary["trajectory"].items()}
-    return record
-
-
-class ModelLoadError(Exception):
-    """A model or its run config cannot be used; the message is one line fit to show a user."""
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)  # reading the umask means setting it: put it straight back
-
-
-@contextmanager
-def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temp file beside ``path``; on success it replaces ``path`` in one step.
-
-    A reader sees the old file or the new one, never a half-written one. On error the
-    temp file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as file:
-            yield file
-        os.chmod(temp_name, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; give it a normal file's mode
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: str | Path, data: dict) -> None:
-    """Write ``data`` as indented JSON through ``atomic_writer``."""
-    with atomic_writer(path, "w") as file:
-        json.dump(data, file, indent=2)
-        file.write("\n")
-
-
-def describe_error(error: BaseException) -> str:
-    """``Type: first line of the message``, for one-line error messages."""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
-
-
-def find_run_config(model_path: str | Path) -> Path:
-    """The ``run_config.json`` beside the model or in its parent directory (for checkpoints)."""
-    model_path = Path(model_path)
-    for folder in (model_path.parent, model_path.parent.parent):
-        candidate = folder / RUN_CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-    raise ModelLoadError(f"no {RUN_CONFIG_NAME} beside {model_path} or in its parent directory")
-
-
-def read_run_config(config_path: str | Path) -> dict:
-    """A ``run_config.json`` with a valid ``env_config``; ``ModelLoadError`` if missing or broken."""
-    try:
-        run_config = json.loads(Path(config_path).read_text(encoding="utf-8"))
-        InventoryConfig.from_dict(run_config["env_config"])
-    except (OSError, ValueError, TypeError, KeyError) as error:
-        raise ModelLoadError(f"{config_path} is not a valid run config ({describe_error(error)})") from error
-    return run_config
-
-
-def load_run_config(model_path: str | Path) -> dict:
-    """The run config of the run that produced ``model_path``, with a valid ``env_config``."""
-    return read_run_config(find_run_config(model_path))
-
-
-def resolve_model_path(model_path: str | Path) -> Path:
-    """The model file, accepting the name without ``.zip`` as SB3 does."""
-    path = Path(model_path)
-    if not path.is_file() and path.suffix != ".zip" and path.with_suffix(".zip").is_file():
-        path = path.with_suffix(".zip")
-    if not path.is_file():
-        raise ModelLoadError(f"no model file at {model_path}")
-    return path
-
-
-class LogDirBusy(Exception):
-    """Another training run holds the log directory's lock; the message says which process."""
-
-
-@contextmanager
-def training_lock(log_dir: str | Path) -> Iterator[None]:
-    """Hold ``log_dir``'s exclusive lock for the duration of a run; ``LogDirBusy`` if taken.
-
-    An OS lock (``flock``; ``msvcrt.locking`` on Windows) on ``log_dir/train.lock``: the
-    operating system releases it when the process ends however it ends, so a crashed run
-    never leaves the folder locked. The file holds the owner's process id, for messages.
-    """
-    path = Path(log_dir) / LOCK_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            _lock_file(fd)
-        except OSError:
-            raise LogDirBusy(f"a training run (process {_read_owner(fd)}) is already writing to {log_dir}") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-def _read_owner(fd: int) -> str:
-    """The process id written in a lock file, or ``?`` when it cannot be read."""
-    try:
-        os.lseek(fd, 0, os.SEEK_SET)
-        return os.read(fd, 32).decode(errors="replace").strip() or "?"
-    except OSError:  # Windows refuses to read a byte range another process has locked
-        return "?"
-
-
-def _lock_file(fd: int) -> None:
-    """Lock an open file exclusively without waiting; ``OSError`` if another process holds it."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-    else:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-class StreamWriter:
-    """Writes the JSON Lines stream of a training run, one flushed line per record."""
-
-    def __init__(self, path: str | Path, header: dict, *, _append: bool = False):
-        """Start a fresh stream with ``header``, replacing any old stream in one step."""
-        self.path = Path(path)
-        line = _encode(header)
-        if not _append:
-            with atomic_writer(self.path, "w") as file:
-                file.write(line)
-        if _append and _ends_mid_line(self.path):
-            line = "\n" + line  # a crash left half a line: end it, readers skip it as corrupt
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
-        if _append:
-            self._write_line(line)
-
-    @classmethod
-    def resume(cls, path: str | Path, header: dict) -> StreamWriter:
-        """Continue an existing stream: ``header`` is appended after its records."""
-        return cls(path, header, _append=True)
-
-    def write(self, record: dict) -> None:
-        """Append one record and flush it, so a reader sees it at once and whole."""
-        self._write_line(_encode(record))
-
-    def _write_line(self, line: str) -> None:
-        self._file.write(line)
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _ends_mid_line(path: Path) -> bool:
-    try:
-        with open(path, "rb") as file:
-            file.seek(0, os.SEEK_END)
-            if file.tell() == 0:
-                return False
-            file.seek(-1, os.SEEK_END)
-            return file.read(1) != b"\n"
-    except FileNotFoundError:
-        return False
-
-
-def _encode(record: dict) -> str:
-    return json.dumps(record, separators=(",", ":")) + "\n"
-
-
-class StreamReader:
-    """Tails a stream written by ``StreamWriter``: each ``poll`` reads only the new bytes.
-
-    An incomplete last line is held back until it is complete; a corrupt complete line is
-    skipped. When a new run replaces the stream (another file, a shorter file, a different
-    first line, or a header with another run id) the reader starts over and counts it in
-    ``restarts``. ``header``, ``episodes`` (trajectories stripped) and ``trajectories``
-    (episode number -> trajectory) accumulate across polls.
-    """
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.restarts = 0
-        self.header: dict | None = None
-        self.episodes: list[dict] = []
-        self.trajectories: dict[int, dict] = {}
-        self._file_id: tuple[int, int] | None = None
-        self._offset = 0  # bytes consumed, including the held-back partial line
-        self._pending = b""
-        self._first_line = b""
-
-    def _forget_run(self) -> None:
-        self.header = None
-        self.episodes = []
-        self.trajectories = {}
-        self.restarts += 1
-
-    def poll(self) -> list[dict]:
-        """The complete records added since the last call ([] if the file is missing)."""
-        try:
-            file = open(self.path, "rb")  # noqa: SIM115 (closed below)
-        except FileNotFoundError:
-            return []
-        with file:
-            stat = os.fstat(file.fileno())
-            file_id = (stat.st_dev, stat.st_ino)
-            replaced = self._file_id is not None and (
-                file_id != self._file_id
-                or stat.st_size < self._offset
-                or file.read(len(self._first_line)) != self._first_line
-            )
-            if replaced:
-                self._forget_run()
-                self._offset, self._pending, self._first_line = 0, b"", b""
-            self._file_id = file_id
-            file.seek(self._offset)
-            data = file.read()
-        self._offset += len(data)
-        *lines, self._pending = (self._pending + data).split(b"\n")
-        if not self._first_line and lines:
-            self._first_line = lines[0] + b"\n"
-        records: list[dict] = []
-        for record in _decode_lines(lines):
-            if record["type"] == "header" and self.header and record.get("run_id") != self.header.get("run_id"):
-                self._forget_run()  # another run was appended to this file: keep only its records
-                records = []
-            self._absorb(record)
-            records.append(record)
-        return records
-
-    def _absorb(self, record: dict) -> None:
-        kind = record["type"]
-        if kind == "header":
-            self.header = record
-        elif kind == "episode":
-            if "trajectory" in record:
-                self.trajectories[record.get("episode")] = record["trajectory"]
-                record = {key: value for key, value in record.items() if key != "trajectory"}
-            self.episodes.append(record)
-
-
-def _decode_lines(lines: list[bytes]) -> list[dict]:
-    """The records of complete lines, blank and corrupt ones skipped.
-
-    A first read holds ~100,000 lines: they are parsed as one JSON array (a third less time than
-    line by line), and line by line only when that fails or gives another count of values (a
-    corrupt line), so a bad line costs only itself."""
-    filled = [line for line in lines if line.strip()]
-    try:
-        values = json.loads(b"[" + b",".join(filled) + b"]")
-    except ValueError:  # also covers UnicodeDecodeError
-        values = None
-    if values is None or len(values) != len(filled):
-        values = [_decode(line) for line in filled]
-    return [value for value in values if isinstance(value, dict) and isinstance(value.get("type"), str)]
-
-
-def _decode(line: bytes) -> dict | None:
-    """One line's value, or None for a corrupt line."""
-    try:
-        return json.loads(line)
-    except ValueError:  # also covers UnicodeDecodeError
-        return None
+from inventory_rl.runs.files import atomic_writer, cache_dir, describe_error, write_json_atomic
+from inventory_rl.runs.layout import (
+    CHECKPOINT_DIR,
+    LOCK_NAME,
+    MODEL_NAME,
+    RUN_CONFIG_NAME,
+    STREAM_NAME,
+    ModelLoadError,
+    find_run_config,
+    load_run_config,
+    read_run_config,
+    resolve_model_path,
+)
+from inventory_rl.runs.lock import LogDirBusy, training_lock
+from inventory_rl.runs.stream import (
+    EPISODE_FIGURES,
+    TRAJECTORY_FIELDS,
+    StreamReader,
+    StreamWriter,
+    episode_record,
+    trajectory_fields,
+)
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "EPISODE_FIGURES",
+    "LOCK_NAME",
+    "MODEL_NAME",
+    "RUN_CONFIG_NAME",
+    "STREAM_NAME",
+    "TRAJECTORY_FIELDS",
+    "LogDirBusy",
+    "ModelLoadError",
+    "StreamReader",
+    "StreamWriter",
+    "atomic_writer",
+    "cache_dir",
+    "describe_error",
+    "episode_record",
+    "find_run_config",
+    "load_run_config",
+    "read_run_config",
+    "resolve_model_path",
+    "training_lock",
+    "trajectory_fields",
+    "write_json_atomic",
+]

@@ -23,22 +23,21 @@ import argparse
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from inventory_rl.app.monitor import TrainingMonitor
+from inventory_rl.app.training import render_training
+from inventory_rl.runs.layout import STREAM_NAME
+from inventory_rl.runs.stream import StreamWriter, episode_record
+from inventory_rl.training.callbacks import TRAJECTORY_EVERY
+from inventory_rl.world.config import InventoryConfig
+
 # Bare mode warns about every element that there is no browser session to send it to.
 logging.disable(logging.WARNING)
-
-from env import InventoryConfig  # noqa: E402
-from train import TRAJECTORY_EVERY  # noqa: E402
-from ui.monitor import TrainingMonitor  # noqa: E402
-from ui.training import render_training  # noqa: E402
-from utils import STREAM_NAME, StreamWriter, episode_record  # noqa: E402
 
 CONFIG = InventoryConfig()
 DAYS, PRODUCTS = CONFIG.episode_days, CONFIG.n_products

@@ -1,6 +1,6 @@
 """How good Deep Controlled Learning's labels are: in the lost-sales family, the share of the days the
 rule visits on which the rollouts' label (the rule's order, one unit less or one more: ``dcl.py``)
-is the exact optimum's correction of the rule (``optimal.py``), for each lead time L and lost-sale
+is the exact optimum's correction of the rule (``lost_sales_optimum.py``), for each lead time L and lost-sale
 cost p asked for, with the samples, the distinct states and the time the labelling took. The
 states and rollouts are those of ``train.py --seed S`` (its 16 training envs, ``dcl_paths`` paths).
 
@@ -11,17 +11,14 @@ states and rollouts are those of ``train.py --seed S`` (its 16 training envs, ``
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
-
-from agent import AgentView
-from baselines import Known, make_rule, solver_state
-from config import load_scenario
-from dcl import label_states, state_observation
-from train import DEFAULT_N_ENVS
+from inventory_rl.agent.dcl import label_states, state_observation
+from inventory_rl.agent.view import AgentView
+from inventory_rl.policies.base import Known
+from inventory_rl.policies.rules import make_rule, solver_state
+from inventory_rl.training.settings import DEFAULT_N_ENVS
+from inventory_rl.world.config import load_scenario
 
 
 def agreement(lead_time: int, lost_sale_cost: int, paths: int, seed: int) -> str:

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
-
-from config import list_scenarios
-from demand import draw_demands
-from env import ENV_ID
-from sim import Warehouses
+from inventory_rl.envs import ENV_ID
+from inventory_rl.world.config import list_scenarios
+from inventory_rl.world.demand import draw_demands
+from inventory_rl.world.warehouses import Warehouses
 
 REFERENCE_ID = "CartPole-v1"
 SINGLE_TARGET = 0.25

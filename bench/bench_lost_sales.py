@@ -3,7 +3,7 @@
 For lead times L = 1, 2, 3, 4 (the literature's convention; the scenario's ``lead_time`` is
 L + 1) and lost-sale costs p = 4, 9, 19, 39 (Poisson demand with mean 5, holding cost 1: the
 ``lost-sales`` scenario with ``--set``), prints the optimal long-run cost per day from the
-project's solver (``optimal.py``), then each rule's simulated cost and its gap to the optimal
+project's solver (``lost_sales_optimum.py``), then each rule's simulated cost and its gap to the optimal
 policy simulated on the same episodes (paired: the episodes' luck cancels), every policy on
 seeds ``--seed + k``, the rules tuned on other seeds (``rule_tuning``). With ``--models DIR`` the
 agent of ``DIR/L{L}-p{p}/real_inventory_model.zip`` plays too, where one exists.
@@ -19,23 +19,23 @@ simulated cost of the optimal policy must agree with the solver's value within i
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from inventory_rl.agent.trained import load_agent
+from inventory_rl.evaluation.episodes import play_policies
+from inventory_rl.evaluation.metrics import confidence_interval
+from inventory_rl.policies.lost_sales_optimum import solve_cached
+from inventory_rl.policies.newsvendor import base_stock_levels
+from inventory_rl.policies.rule_tuning import tuned_rule
+from inventory_rl.policies.rules import make_rule
+from inventory_rl.runs.files import cache_dir
+from inventory_rl.runs.layout import MODEL_NAME
+from inventory_rl.world.config import load_scenario
 
-from agent import load_agent  # noqa: E402
-from baselines import make_rule  # noqa: E402
-from config import load_scenario  # noqa: E402
-from episodes import confidence_interval, play_policies  # noqa: E402
-from newsvendor import base_stock_levels  # noqa: E402
-from optimal import solve_cached  # noqa: E402
-from rule_tuning import tuned_rule  # noqa: E402
-from utils import MODEL_NAME, cache_dir  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LEAD_TIMES = (1, 2, 3, 4)
 LOST_SALE_COSTS = (4, 9, 19, 39)

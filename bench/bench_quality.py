@@ -28,15 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from inventory_rl.agent.trained import TrainedAgent, load_agent
+from inventory_rl.evaluation.episodes import play_policies
+from inventory_rl.evaluation.metrics import EpisodeResult, confidence_interval, main_metric
+from inventory_rl.policies.rule_tuning import applicable_rules, tuned_rule
+from inventory_rl.policies.rules import RULES
+from inventory_rl.runs.layout import CHECKPOINT_DIR, MODEL_NAME
+from inventory_rl.world.config import load_scenario
 
-from agent import TrainedAgent, load_agent  # noqa: E402
-from baselines import RULES  # noqa: E402
-from config import load_scenario  # noqa: E402
-from episodes import EpisodeResult, confidence_interval, main_metric, play_policies  # noqa: E402
-from rule_tuning import applicable_rules, tuned_rule  # noqa: E402
-from utils import CHECKPOINT_DIR, MODEL_NAME  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 KNOWING = ("oracle", "optimal")  # rules that know what a policy cannot: never the yardstick to beat
 

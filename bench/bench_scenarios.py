@@ -12,20 +12,20 @@ Target: every scenario, every applicable policy, 200 episodes each, in under 2 m
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from inventory_rl.agent.trained import load_agent
+from inventory_rl.evaluation.episodes import play_policies
+from inventory_rl.evaluation.metrics import METRIC_DISPLAY
+from inventory_rl.evaluation.report import summarize
+from inventory_rl.policies.rule_tuning import applicable_rules, tuned_rule
+from inventory_rl.policies.rules import RULES
+from inventory_rl.runs.files import write_json_atomic
+from inventory_rl.runs.layout import MODEL_NAME
+from inventory_rl.world.config import list_scenarios
 
-from agent import load_agent  # noqa: E402
-from baselines import RULES  # noqa: E402
-from config import list_scenarios  # noqa: E402
-from episodes import METRIC_DISPLAY, play_policies  # noqa: E402
-from evaluate import summarize  # noqa: E402
-from rule_tuning import applicable_rules, tuned_rule  # noqa: E402
-from utils import MODEL_NAME, write_json_atomic  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def markdown(name: str, report: dict, tuned: dict) -> str:

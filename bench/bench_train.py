@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,10 +29,10 @@ import numpy as np
 import torch
 from stable_baselines3.common.vec_env import VecEnv
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from env import InventoryConfig
-from train import DEFAULT_N_ENVS, TORCH_THREADS, Args, build_model, make_training_env, train
+from inventory_rl.training.args import Args
+from inventory_rl.training.run import build_model, make_training_env, train
+from inventory_rl.training.settings import DEFAULT_N_ENVS, TORCH_THREADS
+from inventory_rl.world.config import InventoryConfig
 
 
 class StubVecEnv(VecEnv):

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import optuna
 
+from inventory_rl.runs.studies import default_url
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from storage import default_url  # noqa: E402
 
 
 def run_workers(workers: int, study_name: str, args: argparse.Namespace, storage: str, log_dir: Path) -> float:

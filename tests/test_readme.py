@@ -2,9 +2,8 @@
 
 import re
 import shutil
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def readme_snippet(heading: str) -> str:

@@ -27,7 +27,7 @@ def fixed_actions(seed: int) -> tuple[np.ndarray, np.ndarray]:
 def record(original_root: str, path: str) -> None:
     """Play every recorded episode with the env found in ``original_root`` and save them."""
     sys.path.insert(0, original_root)
-    from env import InventoryEnv
+    from inventory_rl.envs.single import InventoryEnv
 
     arrays = {}
     for seed in range(5):

@@ -1,0 +1,112 @@
+"""The Compare page: evaluation reports (``evaluate.py --json``, ``bench/bench_scenarios.py
+--json-dir``) per scenario: the agent against the rules, as a table and as intervals; and the
+lost-sales family's reports as one table of gaps to the optimum.
+
+Reports are read from the log directory by default (any ``*.json`` with the report's schema),
+or from the folder or file the user types; they are re-read only when a file changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from inventory_rl.app.charts import POLICY_COLORS, chart, interval_spec
+from inventory_rl.app.common import current_log_dir, log_dir_scenario
+from inventory_rl.app.reports import (
+    Report,
+    interval_frame,
+    load_reports,
+    metric_display,
+    optimum_reports,
+    optimum_table,
+    overview,
+    policy_table,
+    report_files,
+)
+
+EVALUATE_HINT = (
+    "Write one with `python evaluate.py --json LOG_DIR/evaluation.json` (add `--scenario NAME` and "
+    "`--set KEY=VALUE` for another scenario), or one per shipped scenario with "
+    "`python bench/bench_scenarios.py --json-dir LOG_DIR`."
+)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_reports(where: str, versions: tuple[tuple[str, float, int], ...]) -> tuple[list[Report], list[str]]:
+    """``app.reports.load_reports`` of ``where``, read again only when ``versions`` (the JSON files'
+    names, modification times and sizes) change."""
+    return load_reports(Path(where))
+
+
+def file_versions(where: Path) -> tuple[tuple[str, float, int], ...]:
+    """The JSON files a folder (or the file) holds, with their modification times and sizes."""
+    versions = []
+    for path in report_files(where):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        versions.append((path.name, stat.st_mtime, stat.st_size))
+    return tuple(versions)
+
+
+def render_report(report: Report) -> None:
+    """One report: who played, the table, the intervals and what was tuned or skipped."""
+    label, _, form = metric_display(report.main_metric)
+    st.markdown(
+        f"**{report.scenario}**: {report.episodes} episodes (seeds {report.seed}–{report.seed + report.episodes - 1}), "
+        f"the same for every policy. Main metric: **{label}**; the gaps are paired (episode by episode) "
+        f"against **{report.reference}**, with their 95% intervals."
+    )
+    st.dataframe(policy_table(report), width="stretch")
+    st.markdown(f"**{label}**: mean and 95% interval over the episodes")
+    frame = interval_frame(report)
+    colors = dict(zip(frame["policy"], POLICY_COLORS * 2, strict=False))
+    chart(frame, interval_spec(label, form, colors))
+    if report.skipped:
+        st.caption("Not evaluated here: " + "; ".join(f"**{name}**: {why}" for name, why in report.skipped.items()))
+
+
+def render_compare(log_dir: Path) -> None:
+    """The Compare page: pick a report, see it; the lost-sales table when there are such reports."""
+    st.header(":material/leaderboard: Compare: the agent against the rules")
+    where = st.text_input(
+        "Reports folder or file",
+        value=str(log_dir),
+        key="compare_where",
+        help="Every *.json file with evaluate.py's report schema in this folder (or this one file).",
+    )
+    path = Path(where.strip() or log_dir).expanduser()
+    if not path.exists():
+        st.error(f"No folder or file at `{path}`.", icon=":material/error:")
+        return
+    reports, problems = cached_reports(str(path), file_versions(path))
+    for problem in problems:
+        st.warning(f"Not a usable report: {problem}", icon=":material/warning:")
+    if not reports:
+        st.info(f"No evaluation report in `{path}` yet. {EVALUATE_HINT}", icon=":material/info:")
+        return
+    st.subheader("Scenarios")
+    st.dataframe(overview(reports), width="stretch", hide_index=True)
+    own = log_dir_scenario(log_dir).name  # the run's own scenario's report first, if there is one
+    first = next((index for index, report in enumerate(reports) if report.name == own), 0)
+    chosen = st.selectbox(
+        "Report", range(len(reports)), index=first, format_func=lambda i: reports[i].title, key="compare_report"
+    )
+    render_report(reports[chosen])
+    family = optimum_reports(reports)
+    if family:
+        st.subheader("Gaps to the optimum (lost-sales family)")
+        st.caption(
+            "One row per report measured against the exact optimum (lost_sales_optimum.py): the settings each "
+            "changed, the optimum's value, and each policy's value with its gap to the optimum. "
+            "In Zipkin's (2008) convention L = lead_time − 1."
+        )
+        st.dataframe(optimum_table(family), width="stretch", hide_index=True)
+
+
+def page() -> None:
+    """The Compare page of this app's log directory (``pages/compare.py`` runs it)."""
+    render_compare(current_log_dir())

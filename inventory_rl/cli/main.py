@@ -1,0 +1,88 @@
+"""``inventory-rl``: the project's commands under one name, for an installed package::
+
+    inventory-rl train --preset quick          # = python train.py --preset quick
+    inventory-rl evaluate --scenario costs     # = python evaluate.py ...
+    inventory-rl tune --n-trials 20            # = python tune.py ...
+    inventory-rl dashboard [--log-dir DIR]     # = streamlit run dashboard.py -- --log-dir DIR
+    inventory-rl scenarios                     # the shipped scenarios
+
+Each command takes the options of its script; ``inventory-rl COMMAND --help`` lists them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+USAGE = "usage: inventory-rl {train,evaluate,tune,dashboard,scenarios} [options]   (inventory-rl COMMAND --help)"
+
+
+def _train(argv: list[str]) -> int:
+    from inventory_rl.cli.train import main
+
+    return main(argv)
+
+
+def _evaluate(argv: list[str]) -> int:
+    from inventory_rl.cli.evaluate import main
+
+    return main(argv)
+
+
+def _tune(argv: list[str]) -> int:
+    from inventory_rl.cli.tune import main
+
+    return main(argv)
+
+
+def _scenarios(argv: list[str]) -> int:
+    from inventory_rl.world.config import list_scenarios
+
+    if argv:
+        print("usage: inventory-rl scenarios   (takes no options)", file=sys.stderr)
+        return 2
+    for scenario in list_scenarios():
+        print(f"{scenario.name:<12} {scenario.description}")
+    return 0
+
+
+def _dashboard(argv: list[str]) -> int:
+    """Streamlit on the app's entry script, bound to this machine only (see ``dashboard_command``)."""
+    return subprocess.call(dashboard_command(argv))
+
+
+def dashboard_command(argv: Sequence[str]) -> list[str]:
+    """``streamlit run`` on ``inventory_rl/app/dashboard.py``: options Streamlit knows (``--server.*``)
+    go to Streamlit, the rest (``--log-dir DIR``) to the app."""
+    script = Path(__file__).resolve().parent.parent / "app" / "dashboard.py"
+    streamlit_options = [arg for arg in argv if arg.startswith(("--server.", "--browser.", "--theme."))]
+    app_options = [arg for arg in argv if arg not in streamlit_options]
+    return [sys.executable, "-m", "streamlit", "run", str(script), *streamlit_options, "--", *app_options]
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "tune": _tune,
+    "dashboard": _dashboard,
+    "scenarios": _scenarios,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``inventory-rl COMMAND ...``; 2 with the usage line for an unknown command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE, file=sys.stderr if not args else sys.stdout)
+        return 2 if not args else 0
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"{USAGE}\ninventory-rl: error: unknown command {args[0]!r}", file=sys.stderr)
+        return 2
+    return command(args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Evaluation: playing episodes (``episodes``), the metric formulas (``metrics``), reports (``report``)."""

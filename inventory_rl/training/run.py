@@ -1,0 +1,270 @@
+"""The one place a training run is assembled: its env, its model (new, or resumed with its run's
+identity), its files (run config, stream, checkpoints, TensorBoard) and its callbacks.
+
+``train(args)`` is what ``python train.py`` does; ``tune.py``'s trials build their env and model
+with the same ``make_training_env`` and ``training.model.build_model``. A run leaves in
+``--log-dir``: ``real_inventory_model.zip`` (also saved on Ctrl-C), ``checkpoints/``, ``sb3_logs/``
+(TensorBoard, the inventory metrics under ``inventory/``), ``run_config.json`` and
+``stream_data.json`` (the JSON Lines stream the dashboard tails).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+import stable_baselines3
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import CallbackList, ProgressBarCallback
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
+
+from inventory_rl.agent.vec_env import AgentVecEnv
+from inventory_rl.runs.files import describe_error, write_json_atomic
+from inventory_rl.runs.layout import (
+    CHECKPOINT_DIR,
+    MODEL_NAME,
+    RUN_CONFIG_NAME,
+    STREAM_NAME,
+    ModelLoadError,
+    load_run_config,
+    resolve_model_path,
+)
+from inventory_rl.runs.lock import training_lock
+from inventory_rl.runs.stream import (
+    StreamReader,
+    StreamWriter,
+)
+from inventory_rl.training.args import Args
+from inventory_rl.training.callbacks import (
+    TRAJECTORY_EVERY,
+    AtomicCheckpointCallback,
+    InventoryMetricsCallback,
+    StreamCallback,
+    VerboseCallback,
+)
+from inventory_rl.training.model import build_model, load_model, save_model, warm_start
+from inventory_rl.training.settings import TORCH_THREADS, preset_timesteps, run_settings
+from inventory_rl.world.config import DEFAULT_SCENARIO, InventoryConfig, ScenarioError, load_scenario
+
+# ---------------------------------------------------------------------------- files
+TENSORBOARD_DIR = "sb3_logs"
+CHECKPOINT_PREFIX = "inventory_model"
+
+
+class BadArgument(ValueError):
+    """An argument that cannot be used, found only once training is being set up."""
+
+    def __init__(self, option: str, message: str):
+        super().__init__(message)
+        self.option = option
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training, raised after the model was saved to ``model_path``."""
+
+    def __init__(self, model_path: Path, timesteps: int):
+        super().__init__(f"interrupted at {timesteps} timesteps; model saved to {model_path}")
+        self.model_path = model_path
+        self.timesteps = timesteps
+
+
+def make_training_env(
+    config: InventoryConfig,
+    n_envs: int,
+    seed: int,
+    agent: str = "structured",
+    gamma: float = 0.99,
+    base: dict | None = None,
+) -> VecEnv:
+    """``n_envs`` warehouses stepped as one batch, as PPO sees them (``agent.vec_env.AgentVecEnv``);
+    warehouse k is seeded with ``seed + k``. Plain PPO (``direct``) learns from the env's own
+    reward, thousands of points a day, which SB3's ``VecNormalize`` scales (its returns' running
+    standard deviation, discounted by ``gamma``); the observations stay as they are."""
+    env = AgentVecEnv(config, n_envs, seed, agent, base)
+    return VecNormalize(env, norm_obs=False, norm_reward=True, gamma=gamma) if agent == "direct" else env
+
+
+# ---------------------------------------------------------------------------- a run
+def new_run_id() -> str:
+    """A readable, unique run id: the start time plus a random suffix."""
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON; classes (a custom policy, an activation) become their dotted names."""
+
+    def describe(obj: Any) -> str:
+        return f"{obj.__module__}.{obj.__qualname__}" if isinstance(obj, type) else repr(obj)
+
+    return json.loads(json.dumps(value, default=describe))
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "stable_baselines3": stable_baselines3.__version__,
+        "torch": torch.__version__,
+        "gymnasium": gym.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def open_stream(path: Path, header: dict) -> tuple[StreamWriter, int]:
+    """The stream writer and the first episode number to use.
+
+    A resumed run continues its own stream (episode numbers go on); anything else, or a
+    stream from another run, starts a fresh stream.
+    """
+    if header["resumed"]:
+        reader = StreamReader(path)
+        reader.poll()
+        if reader.header is not None and reader.header.get("run_id") == header["run_id"]:
+            last_episode = reader.episodes[-1]["episode"] if reader.episodes else 0
+            return StreamWriter.resume(path, header), last_episode + 1
+    return StreamWriter(path, header), 1
+
+
+class RunSetup(NamedTuple):
+    """What a run starts from: a new model, or a saved one with its run's identity."""
+
+    config: InventoryConfig
+    scenario: dict  # Scenario.to_dict() of the run's scenario
+    run_id: str
+    agent: str  # structured or direct
+    hyperparams: dict
+    env: VecEnv
+    model: PPO
+    budget: int  # timesteps to train in this session
+
+
+def new_run(args: Args, tensorboard_log: str) -> RunSetup:
+    """A fresh PPO on the scenario of ``args`` (on the training part of its demand file, where
+    days are held out for evaluation), with its settings (``run_settings``)."""
+    try:
+        scenario = load_scenario(args.scenario, args.overrides)
+        settings = run_settings(scenario, args.agent, args.hyperparams)
+    except ScenarioError as error:
+        raise BadArgument("--scenario", str(error)) from error
+    except ValueError as error:
+        raise BadArgument("--hyperparams", str(error)) from error
+    config = scenario.config.with_demand_part("train")
+    env = make_training_env(config, args.n_envs, args.seed, args.agent, settings["gamma"])
+    model = build_model(env, args.seed, tensorboard_log, args.agent, settings)
+    improvement = warm_start(model, env, args.seed, settings)
+    if improvement is not None:
+        print(improvement.describe())
+    budget = args.total_timesteps or preset_timesteps(scenario, "quick")
+    return RunSetup(config, scenario.to_dict(), new_run_id(), args.agent, settings, env, model, budget)
+
+
+def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
+    """The model at ``args.resume`` with its run's config and id; ``BadArgument`` if unusable.
+
+    Without a budget it trains what the run had left. The envs are seeded with
+    ``seed + timesteps`` so they do not replay the run's first episodes.
+    """
+    try:
+        path = resolve_model_path(args.resume)
+        previous = load_run_config(path)
+        config = InventoryConfig.from_dict(previous["env_config"])
+        scenario = dict(previous.get("scenario", {"name": DEFAULT_SCENARIO}))
+        run_id, hyperparams = str(previous["run_id"]), dict(previous["hyperparams"])
+        agent = previous.get("agent", "structured")
+        env = make_training_env(
+            config, args.n_envs, args.seed, agent, hyperparams.get("gamma", 0.99), previous.get("agent_base")
+        )
+        model = load_model(path, env, tensorboard_log)
+    except ModelLoadError as error:
+        raise BadArgument("--resume", str(error)) from error
+    except (KeyError, TypeError, ValueError) as error:
+        raise BadArgument("--resume", f"the run config of {args.resume} lacks {describe_error(error)}") from error
+    model.set_random_seed(args.seed + model.num_timesteps)
+    budget = args.total_timesteps or int(previous.get("total_timesteps", 0)) - model.num_timesteps
+    if budget <= 0:
+        raise BadArgument("--resume", "that run is complete; add --total-timesteps N to train N more steps")
+    return RunSetup(config, scenario, run_id, agent, hyperparams, env, model, budget)
+
+
+def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
+    """Checkpoints, TensorBoard metrics, the stream, and per-episode lines or a progress bar."""
+    callbacks = [
+        AtomicCheckpointCallback(
+            save_freq=max(args.checkpoint_freq // args.n_envs, 1),  # counted in calls, each n_envs steps
+            save_path=str(Path(args.log_dir) / CHECKPOINT_DIR),
+            name_prefix=CHECKPOINT_PREFIX,
+        ),
+        InventoryMetricsCallback(first_episode),
+        StreamCallback(stream, run_id, first_episode, TRAJECTORY_EVERY),
+    ]
+    callbacks.append(VerboseCallback(first_episode) if args.verbose else ProgressBarCallback())
+    return CallbackList(callbacks)
+
+
+def train(args: Args) -> Path:
+    """Train (or resume) PPO as ``args`` says and return the saved model's path.
+
+    On Ctrl-C the model is saved all the same, then ``TrainingInterrupted`` is raised.
+    Raises ``BadArgument`` (before writing anything) if ``args.resume`` cannot be used, and
+    ``LogDirBusy`` if another run is training in ``args.log_dir``.
+    """
+    torch.set_num_threads(TORCH_THREADS)
+    tensorboard_log = str(Path(args.log_dir) / TENSORBOARD_DIR)
+    setup = new_run(args, tensorboard_log) if args.resume is None else resumed_run(args, tensorboard_log)
+    with training_lock(args.log_dir):
+        return run_training(args, setup)
+
+
+def run_training(args: Args, setup: RunSetup) -> Path:
+    """``train``'s work once the run is set up and the log directory is its alone."""
+    log_dir = Path(args.log_dir)
+    model, run_id = setup.model, setup.run_id
+    header = {
+        "type": "header",
+        "run_id": run_id,
+        "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "resumed": args.resume is not None,
+        "scenario": setup.scenario,
+        "env_config": setup.config.to_dict(),
+        "agent": setup.agent,
+        "agent_base": setup.env.get_attr("view")[0].base,  # the rule a structured agent corrects (free mode)
+        "hyperparams": {**setup.hyperparams, "n_envs": args.n_envs},
+        "hyperparams_file": None if args.hyperparams is None else str(args.hyperparams),
+        "seed": args.seed,
+        "total_timesteps": model.num_timesteps + setup.budget,
+    }
+    kept = ("scenario", "env_config", "agent", "agent_base", "hyperparams", "hyperparams_file", "seed")
+    kept += ("total_timesteps", "run_id")
+    run_config = {key: header[key] for key in kept}
+    run_config.update(versions=library_versions(), command=["python", "train.py", *args.to_argv()])
+    write_json_atomic(log_dir / RUN_CONFIG_NAME, run_config)
+    stream, first_episode = open_stream(log_dir / STREAM_NAME, header)
+    callback = make_callbacks(args, stream, run_id, first_episode)
+
+    print(
+        f"{'Resuming' if args.resume else 'Training'} PPO for {setup.budget:,} timesteps "
+        f"({args.n_envs} envs, seed {args.seed}, run {run_id}); logs in {log_dir}/"
+    )
+    status = "finished"
+    try:
+        model.learn(setup.budget, callback=callback, reset_num_timesteps=args.resume is None, tb_log_name=run_id)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        if callback.locals:  # training had started: close the progress bar, print the summary
+            callback.on_training_end()
+    model_path = log_dir / MODEL_NAME
+    save_model(model, model_path)
+    stream.write(
+        {"type": "end", "run_id": run_id, "timesteps": model.num_timesteps, "status": status, "model": str(model_path)}
+    )
+    stream.close()
+    setup.env.close()
+    if status == "interrupted":
+        raise TrainingInterrupted(model_path, model.num_timesteps)
+    return model_path

@@ -1,0 +1,1 @@
+"""The world: scenarios (``config``), demand (``demand``) and the batched warehouse simulator (``warehouses``)."""

@@ -1,0 +1,338 @@
+"""The whole dashboard through Streamlit's AppTest, page by page, on real (tiny) training runs of
+each scenario family: the original reward (default), a lead time (lead-time), costs in free
+mode (costs) and demand from a file (sample-data). The runs are made once per session, in
+parallel; the broken variants (no model, a corrupt model, no logs at all) are copies or empty
+folders. The plain building blocks are tested in test_dashboard_models.py.
+"""
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from inventory_rl.app import dashboard
+from inventory_rl.app.common import available_models, resolve_log_dir
+from inventory_rl.app.scenario import run_scenario
+from inventory_rl.evaluation.episodes import play_episode
+from inventory_rl.policies.rules import make_baseline
+from inventory_rl.runs.layout import MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME, read_run_config
+from inventory_rl.runs.stream import StreamWriter
+from inventory_rl.world.config import InventoryConfig, load_scenario
+from tests import ROOT
+from tests.app.test_dashboard_models import make_study, write_report
+
+APP = str(ROOT / "dashboard.py")
+TIMEOUT = 120  # seconds per AppTest run: the first imports torch and SB3, a rule may be tuned (seconds)
+FAMILIES = ("default", "lead-time", "costs", "sample-data")
+
+
+@pytest.fixture(scope="session")
+def runs(run_dir, scenario_runs) -> dict[str, Path]:
+    """One tiny training run per scenario family (conftest's): family -> log directory."""
+    return {"default": run_dir, **scenario_runs}
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """Build the app for a log directory, given through the environment as users may."""
+
+    def build(log_dir: Path) -> AppTest:
+        monkeypatch.setenv("INVENTORY_LOG_DIR", str(log_dir))
+        monkeypatch.setattr(sys, "argv", ["dashboard.py"])
+        return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+    return build
+
+
+def switch(at: AppTest, page: str) -> AppTest:
+    """Open a page as its sidebar link does: its script, which st.navigation registered."""
+    at.switch_page(str(dashboard.PAGES[page][0])).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def texts(elements) -> str:
+    return "\n".join(str(element.value) for element in elements)
+
+
+def headers(at: AppTest) -> str:
+    return texts(at.subheader)
+
+
+def run_config(log_dir: Path) -> InventoryConfig:
+    return run_scenario(read_run_config(log_dir / RUN_CONFIG_NAME)).config
+
+
+def episodes_in(log_dir: Path) -> int:
+    return sum('"type":"episode"' in line for line in (log_dir / STREAM_NAME).open())
+
+
+# ---------------------------------------------------------------------------- log directory
+def test_log_dir_comes_from_the_argument_then_the_environment_then_logs():
+    environ = {"INVENTORY_LOG_DIR": "from_env"}
+    assert resolve_log_dir(["--log-dir", "runs/a"], environ) == Path("runs/a")
+    assert resolve_log_dir(["--other", "x"], environ) == Path("from_env")
+    assert resolve_log_dir([], {}) == Path("logs")
+    with pytest.raises(argparse.ArgumentError):
+        resolve_log_dir(["--log-dir"], {})
+
+
+def test_models_are_listed_final_first_then_checkpoints_by_timesteps(tmp_path):
+    (tmp_path / "checkpoints").mkdir()
+    for steps in (10240, 1024, 2048):
+        (tmp_path / "checkpoints" / f"inventory_model_{steps}_steps.zip").touch()
+    names = [path.name for path in available_models(tmp_path)]
+    assert names == [f"inventory_model_{steps}_steps.zip" for steps in (1024, 2048, 10240)]
+    (tmp_path / MODEL_NAME).touch()
+    assert available_models(tmp_path)[0].name == MODEL_NAME
+
+
+# ---------------------------------------------------------------------------- every page, every family
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_page_shows_the_run_of_each_scenario_family(app, runs, family):
+    log_dir, config = runs[family], run_config(runs[family])
+    at = app(log_dir).run()
+    assert not at.exception, at.exception
+    assert f"The run's scenario: `{family}`" in texts(at.markdown)  # by name, with what differs
+    assert "What differs from the original warehouse" in texts(at.caption)
+    cards = metric_values(at)
+    assert cards["Episodes"] == f"{episodes_in(log_dir):,}"
+    assert ("Cost / day" in cards) == (family == "costs")
+    legends = texts(at.markdown)
+    assert ("Holding" in legends) == (family == "costs") and ("Accuracy" in legends) == (family != "costs")
+    assert ("Units in transit at the end of each day" in texts(at.markdown)) == (family == "lead-time")
+
+    at = switch(at, "Replay")
+    assert at.dataframe[0].value.index[0] == "PPO agent"  # the model plays its own scenario
+    assert not at.error
+    assert ("in transit" in texts(at.caption)) == (family == "lead-time")
+    assert ("held-out days" in headers(at)) == (family == "sample-data")
+    tables = [frame.value for frame in at.dataframe]
+    assert any("holding" in table.index for table in tables) == (family == "costs")
+    assert ("**oracle**" in texts(at.caption)) == (family == "sample-data")  # not applicable, and why
+
+    at = switch(at, "Manual")
+    assert at.session_state["manual_game"].opponent_label == "PPO agent"
+    assert f"Day 1 of {config.episode_days}" in headers(at)
+    at = switch(at, "Compare")
+    assert "No evaluation report" in texts(at.info)
+    at = switch(at, "Tuning")
+    assert "No tuning study" in texts(at.info)
+
+
+def test_training_page_draws_every_chart_of_the_original(app, run_dir):
+    at = app(run_dir).run()
+    *_, last_episode, _ = (run_dir / STREAM_NAME).read_text().splitlines()
+    assert metric_values(at)["Timesteps"] == f"{json.loads(last_episode)['timesteps']:,}"
+    assert len(at.get("vega_lite_chart")) == 7  # four curves, two heatmaps, the totals
+    assert at.selectbox(key="episode_pick").value is None  # follows the latest sampled episode
+
+
+# ---------------------------------------------------------------------------- replay
+def test_replay_plays_any_model_and_rule_on_any_day(app, run_dir):
+    at = switch(app(run_dir).run(), "Replay")
+    assert list(at.dataframe[0].value.index) == ["PPO agent", "newsvendor rule", "proportional rule"]
+    at.multiselect(key="replay_rules").select("base-stock").run()
+    assert list(at.dataframe[0].value.index)[-1] == "base-stock rule"  # tuned on first use
+    at.slider(key="replay_day").set_value(17).run()
+    assert "Day 17, product by product" in headers(at)
+    at.selectbox(key="replay_model").set_value(run_dir / "checkpoints" / "inventory_model_1024_steps.zip").run()
+    at.number_input(key="replay_seed").set_value(5).run()
+    assert not at.exception and not at.error
+
+
+def test_replay_in_another_scenario_keeps_only_the_rules_that_apply(app, runs):
+    at = switch(app(runs["costs"]).run(), "Replay")
+    at.multiselect(key="replay_rules").select("s-S").run()
+    at.selectbox(key="replay_scenario").set_value("big").run()  # 50 products: the costs model cannot play it
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "\n" not in at.error[0].value and "Showing the rules only" in at.error[0].value
+    assert at.session_state["replay_rules"] == ["newsvendor", "proportional"]  # s-S needs free mode
+    assert "Scenario: `big`" in texts(at.markdown)
+
+
+def test_a_disrupted_day_is_shown_in_replay_and_announced_in_a_manual_game(app, run_dir):
+    config = load_scenario("disrupted").config
+    played = play_episode(make_baseline("newsvendor", config), config, 0)
+    first = int(np.flatnonzero(played.disrupted)[0]) + 1  # the first day the supplier ships nothing
+    at = switch(app(run_dir).run(), "Replay")
+    at.selectbox(key="replay_scenario").set_value("disrupted").run()
+    at.slider(key="replay_day").set_value(first).run()
+    assert f"Day {first}: the supplier shipped nothing" in texts(at.warning)
+    assert "disrupted: nothing shipped" in texts(at.caption) and "in transit" in texts(at.caption)
+    at = switch(at, "Manual")
+    at.selectbox(key="manual_scenario").set_value("disrupted").run()
+    game = at.session_state["manual_game"]
+    assert game.config.disruption_prob > 0
+    at.number_input(key="order_0").set_value(5).run()
+    for _ in range(first):
+        at.button(key="place_order").click().run()
+    assert f"Day {first}: the supplier shipped nothing today" in texts(at.warning)
+
+
+def test_a_scenario_file_with_a_mistake_is_one_line_on_the_page(app, run_dir, tmp_path):
+    bad, good = tmp_path / "typo.toml", tmp_path / "mine.toml"
+    bad.write_text('description = "a typo"\nlead_tiem = 3\n')
+    good.write_text(
+        'description = "Mine: a slow supplier, 4 products"\nlead_time = 3\ncapacity = 120\nn_products = 4\n'
+    )
+    for page, prefix in (("Replay", "replay"), ("Manual", "manual")):
+        at = switch(app(run_dir).run(), page)
+        at.selectbox(key=f"{prefix}_scenario").set_value("file").run()
+        assert "Type the path" in texts(at.info)
+        at.text_input(key=f"{prefix}_scenario_path").input(str(bad)).run()
+        assert not at.exception, at.exception
+        assert len(at.error) == 1 and "lead_tiem" in at.error[0].value and "\n" not in at.error[0].value
+        at.text_input(key=f"{prefix}_scenario_path").input(str(good)).run()
+        at.text_input(key=f"{prefix}_overrides").input("lead_time=0").run()
+        assert len(at.error) == 1 and "lead_time" in at.error[0].value
+        at.text_input(key=f"{prefix}_overrides").input("").run()
+        assert not at.exception, at.exception
+        assert "Scenario: `mine`" in texts(at.markdown)
+    # The default model sees other spaces there: the best rule plays, and the page says why.
+    game = at.session_state["manual_game"]
+    assert game.opponent_label.endswith("rule") and (game.config.lead_time, game.config.n_products) == (3, 4)
+    assert "The agent cannot play this scenario" in texts(at.info)
+
+
+# ---------------------------------------------------------------------------- manual
+@pytest.mark.parametrize("family", ("lead-time", "costs"))
+def test_a_full_manual_game_ends_with_a_scoreboard(app, runs, family):
+    at = switch(app(runs[family]).run(), "Manual")
+    assert "PPO agent" in headers(at)
+    assert metric_values(at)["Fill rate"] == "–"  # no day played yet
+    days = run_config(runs[family]).episode_days
+    at.button(key="suggest_order").click().run()
+    at.number_input(key="order_0").set_value(7).run()
+    for day in range(1, days + 1):
+        assert f"Day {day} of {days}" in headers(at)
+        at.button(key="place_order").click().run()
+        assert not at.exception, at.exception
+        if family == "lead-time" and day == 1:  # on its way, on the shelf before the demand of day 3
+            assert "coming: 7 on day 3" in texts(at.caption)
+        if family == "lead-time" and day == 3:
+            assert at.session_state["manual_game"].human.days[-1]["orders"][0] >= 7
+    assert "Final scoreboard" in headers(at)
+    game = at.session_state["manual_game"]
+    assert game.over and game.opponent_label == "PPO agent"
+    assert 0 <= game.human.scores()["fill rate"] <= 1 and 0 <= game.ai.scores()["fill rate"] <= 1
+    board = at.dataframe[0].value
+    assert list(board.index) == ["You", "PPO agent"]
+    assert ("cost per day" in board) == (family == "costs")
+    at.button(key="new_game").click().run()
+    assert at.session_state["manual_game"].day == 0
+
+
+def test_an_over_large_manual_order_is_explained(app, run_dir):
+    at = switch(app(run_dir).run(), "Manual")
+    capacity = run_config(run_dir).capacity
+    at.number_input(key="order_0").set_value(500).run()
+    at.button(key="place_order").click().run()
+    assert f"{500 - capacity} were refused at the door" in texts(at.warning)
+    assert at.session_state["manual_game"].human.stock.sum() <= capacity
+
+
+# ---------------------------------------------------------------------------- compare and tuning
+def test_compare_shows_each_report_and_the_gaps_to_the_optimum(app, tmp_path):
+    write_report(tmp_path / "evaluation_costs.json", "costs")
+    for cost in (4, 9):
+        overrides = ["lead_time=2", f"lost_sale_cost={cost}", "episode_days=100"]
+        write_report(tmp_path / f"lost_{cost}.json", "lost-sales", overrides, rules=("optimal", "base-stock"))
+    (tmp_path / "half.json").write_text('{"policies": ')
+    at = switch(app(tmp_path).run(), "Compare")
+    assert len(at.warning) == 1 and "half.json" in at.warning[0].value
+    overview, report, optimum = (frame.value for frame in at.dataframe)
+    assert len(overview) == 3 and list(report.index) == ["newsvendor", "base-stock"]
+    assert optimum["lost_sale_cost"].tolist() == ["4", "9"]
+    assert len(at.get("vega_lite_chart")) == 1  # the intervals
+    at.selectbox(key="compare_report").set_value(1).run()
+    assert list(at.dataframe[1].value.index) == ["optimal", "base-stock"]
+
+
+def test_tuning_shows_a_study_and_one_line_errors(app, tmp_path):
+    make_study(tmp_path / "tuning.db")
+    at = switch(app(tmp_path).run(), "Tuning")
+    assert metric_values(at)["Trials"] == "6" and metric_values(at)["Pruned"] == "1"
+    assert at.dataframe[0].value["state"].tolist()[-2:] == ["PRUNED", "FAIL"]
+    assert len(at.get("vega_lite_chart")) == 3  # best value, intermediate values, importances
+    for url in ("sqlite:///nowhere/tuning.db", "postgresql://nobody@127.0.0.1:1/db", "what://"):
+        at.text_input(key="tuning_url").input(url).run()
+        assert not at.exception, at.exception
+        assert len(at.error) == 1 and "\n" not in at.error[0].value
+
+
+# ---------------------------------------------------------------------------- broken and missing logs
+@pytest.fixture
+def without_model(run_dir, tmp_path):
+    shutil.copy(run_dir / STREAM_NAME, tmp_path)
+    shutil.copy(run_dir / RUN_CONFIG_NAME, tmp_path)
+    return tmp_path
+
+
+def test_without_a_model_replay_shows_the_rules_and_manual_plays_the_best_rule(app, without_model):
+    at = switch(app(without_model).run(), "Replay")
+    assert "No trained model" in texts(at.info)
+    assert list(at.dataframe[0].value.index) == ["newsvendor rule", "proportional rule"]
+    at = switch(at, "Manual")
+    assert "you play against the newsvendor rule, the best rule here" in texts(at.info)
+    assert at.session_state["manual_game"].opponent_label == "newsvendor rule"
+
+
+def test_a_corrupt_model_gives_one_line_errors_not_a_traceback(app, without_model):
+    (without_model / MODEL_NAME).write_bytes(b"PK\x03\x04 not really a zip")
+    at = switch(app(without_model).run(), "Replay")
+    assert len(at.error) == 1 and "\n" not in at.error[0].value and MODEL_NAME in at.error[0].value
+    assert list(at.dataframe[0].value.index) == ["newsvendor rule", "proportional rule"]
+    at = switch(at, "Manual")
+    assert "newsvendor rule instead" in texts(at.error)
+    at.button(key="place_order").click().run()
+    assert not at.exception, at.exception
+
+
+def test_training_page_explains_how_to_start_without_logs(app, tmp_path):
+    at = app(tmp_path).run()
+    assert not at.exception, at.exception
+    assert "python train.py --preset quick" in texts(at.info)
+    assert not at.metric
+
+
+def test_every_page_renders_without_any_logs(app, tmp_path):
+    at = app(tmp_path / "nothing here").run()
+    for page in dashboard.PAGES:
+        switch(at, page)
+    assert at.session_state["manual_game"].opponent_label == "newsvendor rule"
+
+
+def test_log_dir_argument_after_the_double_dash_is_used(app, run_dir, monkeypatch):
+    at = app(Path("elsewhere"))
+    monkeypatch.setattr(sys, "argv", ["dashboard.py", "--log-dir", str(run_dir)])
+    at.run()
+    assert not at.exception, at.exception
+    assert str(run_dir) in texts(at.sidebar.caption)
+    assert metric_values(at)["Episodes"] == f"{episodes_in(run_dir):,}"
+
+
+def test_texts_follow_the_scenario_of_the_run(app, tmp_path):
+    config = InventoryConfig(n_products=4, capacity=60, episode_days=12)
+    (tmp_path / RUN_CONFIG_NAME).write_text(json.dumps({"env_config": config.to_dict()}))
+    header = {"type": "header", "run_id": "scenario", "env_config": config.to_dict()}
+    StreamWriter(tmp_path / STREAM_NAME, header).close()  # a run that has only just started
+    at = app(tmp_path).run()
+    assert not at.exception, at.exception
+    assert "across 4 products sharing a 60-unit warehouse" in texts(at.sidebar.caption)
+    assert "(12 steps per env)" in texts(at.info)
+    at = switch(at, "Replay")
+    assert at.slider(key="replay_day").max == 12
+    at = switch(at, "Manual")
+    assert "Day 1 of 12" in headers(at)
+    assert [widget.key for widget in at.number_input] == ["manual_seed", *(f"order_{i}" for i in range(4))]
+    assert "free space **60**" in texts(at.markdown)

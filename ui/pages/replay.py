@@ -1,5 +1,0 @@
-"""The Replay page's script: ``st.navigation`` in dashboard.py runs it (the page is ``ui.replay``)."""
-
-from ui.replay import page
-
-page()

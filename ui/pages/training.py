@@ -1,5 +1,0 @@
-"""The Training page's script: ``st.navigation`` in dashboard.py runs it (the page is ``ui.training``)."""
-
-from ui.training import page
-
-page()

@@ -1,5 +1,0 @@
-"""The Tuning page's script: ``st.navigation`` in dashboard.py runs it (the page is ``ui.tuning``)."""
-
-from ui.tuning import page
-
-page()
