@@ -8,9 +8,14 @@ that gets busier or quieter affects all alike; a ratio is the median of the per-
 ratios. Batched rows count warehouse-days per second: a batch of B warehouses stepped with
 random actions and observed after every day, resets included, as ``AgentVecEnv`` does; the
 "demand draws only" rows time the resets' demand draws alone, a ceiling on the rate with resets.
+Vector rows count env-steps per second of the default scenario's ``InventoryVectorEnv`` (from
+``make_vec``, light info) beside ``SyncVectorEnv`` of single envs (``make_vec(..., "sync")``), both
+same-step autoreset (so every step is a day, resets included) and pre-drawn seeded actions;
+``SyncVectorEnv``, the slow reference, plays a quarter of the env-steps.
 Targets: the default scenario's single env >= 0.25 x CartPole; a batch of 256 >= 10 x CartPole.
 
     .venv/bin/python bench/bench_env.py [--steps 20000] [--rounds 5] [--seed 0] [--batches 8,256]
+        [--vector-sizes 1,16,256]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import time
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from inventory_rl.envs import ENV_ID
 from inventory_rl.world.config import list_scenarios
@@ -42,6 +48,16 @@ def steps_per_second(env: gym.Env, actions: list, seed: int) -> float:
         if terminated or truncated:
             reset()
     return len(actions) / (time.perf_counter() - start)
+
+
+def vector_steps_per_second(env: gym.vector.VectorEnv, actions: list, seed: int) -> float:
+    """Play ``actions`` (one batch a step) on a vector env that resets by itself; return env-steps per second."""
+    step = env.step
+    start = time.perf_counter()
+    env.reset(seed=seed)
+    for action in actions:
+        step(action)
+    return len(actions) * env.num_envs / (time.perf_counter() - start)
 
 
 def batched_days_per_second(warehouses: Warehouses, actions: np.ndarray, seed: int) -> tuple[float, float]:
@@ -81,17 +97,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the envs and their actions (default 0)")
     parser.add_argument("--batches", default="8,256", help="batch sizes of the batched rows (default 8,256)")
+    parser.add_argument("--vector-sizes", default="1,16,256", help="num_envs of the vector env rows (default 1,16,256)")
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, got {args.steps}")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
-    try:
-        args.batches = [int(size) for size in args.batches.split(",")]
-    except ValueError:
-        parser.error(f"--batches must be comma-separated whole numbers, got {args.batches!r}")
-    if min(args.batches) < 1:
-        parser.error("--batches must be at least 1")
+    for option in ("batches", "vector_sizes"):
+        text = getattr(args, option)
+        try:
+            sizes = [int(size) for size in text.split(",")]
+        except ValueError:
+            parser.error(f"--{option.replace('_', '-')} must be comma-separated whole numbers, got {text!r}")
+        if min(sizes) < 1:
+            parser.error(f"--{option.replace('_', '-')} must be at least 1")
+        setattr(args, option, sizes)
     return args
 
 
@@ -113,7 +133,23 @@ def main(argv: list[str] | None = None) -> None:
         for name, warehouses in batches.items()
     }
 
-    rates: dict[str, list[float]] = {name: [] for name in [*envs, *batches, *days_only, *draws_only]}
+    # vector rows: the vector env beside SyncVectorEnv of single envs, at each size
+    episode_days = scenarios["default"].episode_days
+    vector_envs: dict[str, gym.vector.VectorEnv] = {}
+    vector_actions: dict[str, list] = {}
+    for size in args.vector_sizes:
+        vector = gym.make_vec(ENV_ID, num_envs=size, vectorization_mode="vector_entry_point")
+        sync = gym.make_vec(
+            ENV_ID, num_envs=size, vectorization_mode="sync", vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP}
+        )
+        vector.action_space.seed(args.seed)
+        drawn = [vector.action_space.sample() for _ in range(max(args.steps // size, episode_days + 1))]
+        vector_envs[f"vector env x{size}"], vector_actions[f"vector env x{size}"] = vector, drawn
+        sync_steps = max(args.steps // 4 // size, episode_days + 1)  # at least one reset
+        vector_envs[f"SyncVectorEnv x{size}"], vector_actions[f"SyncVectorEnv x{size}"] = sync, drawn[:sync_steps]
+
+    rows = [*envs, *batches, *days_only, *draws_only, *vector_envs]
+    rates: dict[str, list[float]] = {name: [] for name in rows}
     ratios: dict[str, list[float]] = {name: [] for name in rates if name != REFERENCE_ID}
     for _ in range(args.rounds):
         for name, env in envs.items():
@@ -123,13 +159,15 @@ def main(argv: list[str] | None = None) -> None:
             rates[name].append(with_resets)
             rates[f"{name}, days only"].append(without)
             rates[f"{name}, demand draws only"].append(demand_draw_days_per_second(warehouses, args.seed))
+        for name, vector in vector_envs.items():
+            rates[name].append(vector_steps_per_second(vector, vector_actions[name], args.seed))
         for name in ratios:
             ratios[name].append(rates[name][-1] / rates[REFERENCE_ID][-1])
 
     print(f"{'env':<30} {'steps/s':>12} {'x CartPole':>11}   ({args.rounds} rounds of {args.steps:,} steps, medians)")
     print(f"{REFERENCE_ID:<30} {statistics.median(rates[REFERENCE_ID]):>12,.0f} {1:>11.3f}")
     for name in ratios:
-        label = name if name in batches or name in days_only or name in draws_only else f"{name} (single env)"
+        label = name if name not in envs else f"{name} (single env)"
         print(f"{label:<30} {statistics.median(rates[name]):>12,.0f} {statistics.median(ratios[name]):>11.3f}")
     largest = f"default x{max(args.batches)}"
     for label, ratio, target in (
@@ -139,7 +177,10 @@ def main(argv: list[str] | None = None) -> None:
         (f"{largest}, demand draws only", statistics.median(ratios[f"{largest}, demand draws only"]), BATCH_TARGET),
     ):
         print(f"{label}: {ratio:.3f} x CartPole, target >= {target}: {'met' if ratio >= target else 'MISSED'}")
-    for env in envs.values():
+    for size in args.vector_sizes:
+        speedup = statistics.median(rates[f"vector env x{size}"]) / statistics.median(rates[f"SyncVectorEnv x{size}"])
+        print(f"vector env x{size}: {speedup:.1f} x SyncVectorEnv x{size}")
+    for env in [*envs.values(), *vector_envs.values()]:
         env.close()
 
 
