@@ -10,8 +10,9 @@ if not exist venv\Scripts\python.exe (
     echo Creating the virtual environment in venv ...
     python -m venv venv || goto :failed
 )
-echo Installing requirements ...
+echo Installing requirements and the project ...
 venv\Scripts\python.exe -m pip install --quiet -r requirements.txt || goto :failed
+venv\Scripts\python.exe -m pip install --quiet --no-deps -e . || goto :failed
 
 venv\Scripts\python.exe train.py --preset quick --log-dir logs %*
 if errorlevel 1 goto :failed

@@ -4,6 +4,7 @@
     inventory-rl evaluate --scenario costs     # = python evaluate.py ...
     inventory-rl tune --n-trials 20            # = python tune.py ...
     inventory-rl dashboard [--log-dir DIR]     # = streamlit run dashboard.py -- --log-dir DIR
+    inventory-rl demo                          # = ./run_demo.sh without the set-up
     inventory-rl scenarios                     # the shipped scenarios
 
 Each command takes the options of its script; ``inventory-rl COMMAND --help`` lists them.
@@ -16,7 +17,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-USAGE = "usage: inventory-rl {train,evaluate,tune,dashboard,scenarios} [options]   (inventory-rl COMMAND --help)"
+STREAMLIT_OPTIONS = ("--server.", "--browser.", "--theme.", "--client.")
+USAGE = "usage: inventory-rl {train,evaluate,tune,dashboard,demo,scenarios} [options]   (inventory-rl COMMAND --help)"
 
 
 def _train(argv: list[str]) -> int:
@@ -49,15 +51,24 @@ def _scenarios(argv: list[str]) -> int:
 
 
 def _dashboard(argv: list[str]) -> int:
-    """Streamlit on the app's entry script, bound to this machine only (see ``dashboard_command``)."""
+    """Streamlit on the app's entry script (see ``dashboard_command``)."""
     return subprocess.call(dashboard_command(argv))
 
 
+def _demo(argv: list[str]) -> int:
+    from inventory_rl.cli.demo import main
+
+    return main(argv)
+
+
 def dashboard_command(argv: Sequence[str]) -> list[str]:
-    """``streamlit run`` on ``inventory_rl/app/dashboard.py``: options Streamlit knows (``--server.*``)
-    go to Streamlit, the rest (``--log-dir DIR``) to the app."""
+    """``streamlit run`` on ``inventory_rl/app/dashboard.py``: Streamlit's own options, written
+    ``--server.port=8502``, go to Streamlit, the rest (``--log-dir DIR``) to the app. The server
+    listens on this machine only unless ``--server.address=...`` says otherwise."""
     script = Path(__file__).resolve().parent.parent / "app" / "dashboard.py"
-    streamlit_options = [arg for arg in argv if arg.startswith(("--server.", "--browser.", "--theme."))]
+    streamlit_options = [arg for arg in argv if arg.startswith(STREAMLIT_OPTIONS)]
+    if not any(arg.startswith("--server.address") for arg in streamlit_options):
+        streamlit_options.append("--server.address=localhost")
     app_options = [arg for arg in argv if arg not in streamlit_options]
     return [sys.executable, "-m", "streamlit", "run", str(script), *streamlit_options, "--", *app_options]
 
@@ -67,6 +78,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "evaluate": _evaluate,
     "tune": _tune,
     "dashboard": _dashboard,
+    "demo": _demo,
     "scenarios": _scenarios,
 }
 

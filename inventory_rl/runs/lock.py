@@ -38,6 +38,24 @@ def training_lock(log_dir: str | Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def training_owner(log_dir: str | Path) -> str | None:
+    """The process id of the run training in ``log_dir`` now (``?`` if it cannot be read), or None:
+    the lock itself is asked, so a stale lock file of a dead run says None."""
+    path = Path(log_dir) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:  # no lock file: no run has trained here, or the folder does not exist
+        return None
+    try:
+        try:
+            _lock_file(fd)
+        except OSError:
+            return _read_owner(fd)
+        return None
+    finally:
+        os.close(fd)  # releases the lock if this call took it
+
+
 def _read_owner(fd: int) -> str:
     """The process id written in a lock file, or ``?`` when it cannot be read."""
     try:

@@ -1,0 +1,105 @@
+"""The project as users install it: a wheel that holds the package and its scenarios and no
+generic top-level module, and an installed copy that works from any folder and writes only
+under its log directory (never inside the package)."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built as ``pip wheel . --no-deps`` builds it."""
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(folder)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (built,) = folder.glob("inventory_rl-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The wheel unpacked into a folder of its own (what ``pip install`` puts in site-packages)."""
+    target = tmp_path_factory.mktemp("site")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+def run_installed(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``cwd``, outside the checkout, importing the installed copy first."""
+    cache = cwd.parent / f"{cwd.name}-cache"  # beside cwd, so that cwd holds only what the command writes
+    environment = {**os.environ, "PYTHONPATH": str(installed), "INVENTORY_CACHE_DIR": str(cache)}
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+    )
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` and a hash of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def test_the_wheel_holds_the_package_and_its_scenarios_and_no_generic_module(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names}
+    assert top_level == {"inventory_rl", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
+    for shipped in ("default.toml", "lost-sales.toml", "sample-data.toml", "data/sample_demand.csv"):
+        assert f"inventory_rl/scenarios/{shipped}" in names
+    assert "inventory_rl/app/pages/training.py" in names
+    entry_points = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("entry_points.txt")))
+    assert b"inventory-rl = inventory_rl.cli.main:main" in entry_points
+
+
+def test_the_installed_package_works_from_another_folder(installed, tmp_path):
+    code = (
+        "import gymnasium, inventory_rl\n"
+        "from inventory_rl.world.config import SCENARIO_DIR, list_scenarios\n"
+        "assert str(SCENARIO_DIR).startswith(sys.argv[1]), SCENARIO_DIR\n"
+        "names = [scenario.name for scenario in list_scenarios()]\n"
+        "assert {'default', 'lost-sales', 'sample-data'} <= set(names), names\n"
+        "env = gymnasium.make('InventoryManagement-v0', scenario='lost-sales')\n"
+        "obs, _ = env.reset(seed=0)\n"
+        "assert env.observation_space.contains(obs)\n"
+        "vec = gymnasium.make_vec('InventoryManagement-v0', num_envs=3, vectorization_mode='vector_entry_point')\n"
+        "assert vec.reset(seed=0)[0].shape == (3, 60)\n"
+        "print('ok', len(names))\n"
+    )
+    result = run_installed(installed, tmp_path, "-c", "import sys\n" + code, str(installed))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("ok")
+
+
+def test_a_tiny_training_writes_only_under_its_log_dir(installed, tmp_path):
+    before = tree_digest(installed)
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = ["-m", "inventory_rl.cli.main", "train", "--total-timesteps", "64", "--n-envs", "1"]
+    result = run_installed(installed, work, *argv, "--log-dir", "runs/tiny")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (work / "runs" / "tiny" / "real_inventory_model.zip").is_file()
+    assert sorted(path.name for path in work.iterdir()) == ["runs"]  # nothing beside the log dir
+    assert tree_digest(installed) == before  # nothing written inside the package
+
+
+def test_the_command_lists_the_scenarios_and_refuses_an_unknown_command(installed, tmp_path):
+    listed = run_installed(installed, tmp_path, "-m", "inventory_rl.cli.main", "scenarios")
+    assert listed.returncode == 0 and listed.stdout.startswith("big ")
+    unknown = run_installed(installed, tmp_path, "-m", "inventory_rl.cli.main", "fly")
+    assert unknown.returncode == 2 and "unknown command 'fly'" in unknown.stderr
+    assert unknown.stderr.count("\n") == 2  # the usage line and the error, no traceback
