@@ -8,9 +8,10 @@ The env is ``inventory_rl.envs.single.InventoryEnv``; its docstring is the speci
 """
 
 from inventory_rl.envs import ENV_ID
-from inventory_rl.envs.single import FEATURE_NAMES, InventoryEnv, Observation, order_action
+from inventory_rl.envs.single import InventoryEnv, order_action
 from inventory_rl.world.config import InventoryConfig
-from inventory_rl.world.warehouses import MAX_ORDER_UNITS, N_FEATURES, REWARD_COMPONENTS, largest_remainder
+from inventory_rl.world.observation import FEATURE_NAMES, N_FEATURES, Observation
+from inventory_rl.world.warehouses import MAX_ORDER_UNITS, REWARD_COMPONENTS, largest_remainder
 
 __all__ = [
     "ENV_ID",

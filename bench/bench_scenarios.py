@@ -35,20 +35,18 @@ def markdown(name: str, report: dict, tuned: dict) -> str:
     shown = {key: METRIC_DISPLAY[key] for key in (metric, other, "stockouts_per_day")}
 
     def cell(entry: dict, key: str) -> str:
-        _, scale, form = shown[key]
-        return f"{entry[key] * scale:{form}}"
+        return f"{entry[key] * shown[key].scale:{shown[key].format}}"
 
-    headers = [shown[metric][0], f"gap to {reference}", shown[other][0], shown["stockouts_per_day"][0]]
+    headers = [shown[metric].label, f"gap to {reference}", shown[other].label, shown["stockouts_per_day"].label]
     lines = [
-        f"**{name}** (main metric: {shown[metric][0]}; gaps paired, against `{reference}`)",
+        f"**{name}** (main metric: {shown[metric].label}; gaps paired, against `{reference}`)",
         "",
         f"| policy | {' | '.join(headers)} | tuned |",
         "|---|---|---|---|---|---|",
     ]
     for policy, entry in report["policies"].items():
         lo, hi = entry[f"{metric}_ci95"]
-        _, scale, form = shown[metric]
-        value = f"{cell(entry, metric)} ± {(hi - lo) / 2 * scale:{form}}"
+        value = f"{cell(entry, metric)} ± {(hi - lo) / 2 * shown[metric].scale:{shown[metric].format}}"
         glo, ghi = entry["gap_ci95"]
         if metric == "fill_rate":
             gap = f"{100 * entry['gap']:+.2f} pp [{100 * glo:+.2f}, {100 * ghi:+.2f}]"

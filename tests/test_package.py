@@ -4,6 +4,7 @@ under its log directory (never inside the package)."""
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,11 +17,20 @@ from tests import ROOT
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """The project's wheel, built as ``pip wheel . --no-deps`` builds it."""
+    """The project's wheel, built as ``pip wheel . --no-deps`` builds it, from a copy of the checkout
+    (a build leaves a ``build/`` folder behind, and the checkout must stay as it was)."""
+    source = tmp_path_factory.mktemp("source") / "project"
+    generated = shutil.ignore_patterns(".git", ".venv", "venv", "build", "*.egg-info", "__pycache__")
+
+    def skipped(folder: str, names: list[str]) -> set[str]:
+        top = {"logs", "runs"} if Path(folder) == ROOT else set()  # run folders (not inventory_rl/runs)
+        return set(generated(folder, names)) | (top & set(names))
+
+    shutil.copytree(ROOT, source, ignore=skipped)
     folder = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(folder)],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         capture_output=True,
     )
@@ -62,6 +72,7 @@ def test_the_wheel_holds_the_package_and_its_scenarios_and_no_generic_module(whe
     for shipped in ("default.toml", "lost-sales.toml", "sample-data.toml", "data/sample_demand.csv"):
         assert f"inventory_rl/scenarios/{shipped}" in names
     assert "inventory_rl/app/pages/training.py" in names
+    assert "inventory_rl/runs/layout.py" in names
     entry_points = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("entry_points.txt")))
     assert b"inventory-rl = inventory_rl.cli.main:main" in entry_points
 

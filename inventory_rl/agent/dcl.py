@@ -40,11 +40,11 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from torch.nn import functional
 
 from inventory_rl.agent.view import AgentView, projected_reward, projects
-from inventory_rl.envs.single import Observation
 from inventory_rl.evaluation.episodes import generators
 from inventory_rl.policies.base import Known
 from inventory_rl.policies.rules import Rule
 from inventory_rl.world.config import InventoryConfig
+from inventory_rl.world.observation import Observation
 from inventory_rl.world.warehouses import Day, Warehouses, in_transit
 
 CANDIDATES = np.array([0, -1, 1])  # corrections of the rule's order, in units; the rule first, so ties keep it

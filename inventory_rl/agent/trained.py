@@ -57,13 +57,13 @@ def load_agent(model_path: str | Path, config: InventoryConfig | None = None) ->
 
     path = resolve_model_path(model_path)
     run_config = load_run_config(path)
-    trained_on = InventoryConfig.from_dict(run_config["env_config"])
+    trained_on = run_config.env_config
     config = config or trained_on
     try:
         model = PPO.load(path, device="cpu")
     except Exception as error:  # SB3 raises many kinds (zip, pickle, torch, key errors)
         raise ModelLoadError(f"{path} is not a loadable PPO model ({describe_error(error)})") from error
-    agent = TrainedAgent(model, config, run_config.get("agent", "structured"), run_config.get("agent_base"))
+    agent = TrainedAgent(model, config, run_config.agent, run_config.agent_base)
     expected = (agent.view.observation_space.shape, agent.view.action_space.shape)
     found = (model.observation_space.shape, model.action_space.shape)
     if found != expected:

@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from inventory_rl.envs.single import InventoryEnv, Observation, order_action
+from inventory_rl.envs.single import InventoryEnv, order_action
 from inventory_rl.policies.base import Known
 from inventory_rl.policies.newsvendor import demand_survival, expected_sales_table, newsvendor_units
 from inventory_rl.policies.rule_tuning import best_rule
 from inventory_rl.policies.rules import Rule, estimated_rates, make_rule
 from inventory_rl.world.config import InventoryConfig
+from inventory_rl.world.observation import Observation
 from inventory_rl.world.warehouses import Day, Warehouses
 
 LOST_UNIT_COST = 0.1  # the env's -100 points per lost unit, scaled to PPO's preferred ~1

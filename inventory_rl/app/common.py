@@ -25,7 +25,6 @@ from inventory_rl.app.scenario import (
     label,
     parse_overrides,
     pick_scenario,
-    run_scenario,
     shipped_names,
 )
 from inventory_rl.policies.base import Policy
@@ -70,8 +69,8 @@ def log_dir_scenario(log_dir: Path) -> Scenario:
 def _run_config_scenario(path: str, modified_ns: int, size: int) -> Scenario:
     """The scenario of the ``run_config.json`` at ``path`` as it was at ``modified_ns`` and ``size``."""
     try:
-        return run_scenario(read_run_config(path))
-    except (ModelLoadError, ScenarioError):  # an unreadable config
+        return read_run_config(path).as_scenario()
+    except ModelLoadError:  # an unreadable config
         return load_scenario()
 
 

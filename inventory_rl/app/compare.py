@@ -54,7 +54,8 @@ def file_versions(where: Path) -> tuple[tuple[str, float, int], ...]:
 
 def render_report(report: Report) -> None:
     """One report: who played, the table, the intervals and what was tuned or skipped."""
-    label, _, form = metric_display(report.main_metric)
+    shown = metric_display(report.main_metric)
+    label = shown.label
     st.markdown(
         f"**{report.scenario}**: {report.episodes} episodes (seeds {report.seed}–{report.seed + report.episodes - 1}), "
         f"the same for every policy. Main metric: **{label}**; the gaps are paired (episode by episode) "
@@ -64,7 +65,7 @@ def render_report(report: Report) -> None:
     st.markdown(f"**{label}**: mean and 95% interval over the episodes")
     frame = interval_frame(report)
     colors = dict(zip(frame["policy"], POLICY_COLORS * 2, strict=False))
-    chart(frame, interval_spec(label, form, colors))
+    chart(frame, interval_spec(label, shown.format, colors))
     if report.skipped:
         st.caption("Not evaluated here: " + "; ".join(f"**{name}**: {why}" for name, why in report.skipped.items()))
 

@@ -11,21 +11,23 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from inventory_rl.app.history import component_label, per_product_frame, percent
+from inventory_rl.app.history import component_label, per_product_frame
 from inventory_rl.app.scenario import sells
-from inventory_rl.evaluation.metrics import EpisodeResult
+from inventory_rl.evaluation.metrics import METRIC_DISPLAY, EpisodeResult, in_words
 from inventory_rl.world.config import InventoryConfig
 
 COST_LABELS = {"holding": "holding", "lost_sale": "lost sales", "ordering": "ordering", "purchase": "purchase"}
 LOST_SALES = "lost sales (units)"
-FIGURE_FORMATS: dict[str, Callable[[float], str]] = {  # a headline figure -> how the tables write it
-    "reward": lambda value: f"{value:,.0f}",
-    "fill rate": percent,
-    "stockouts per day": lambda value: f"{value:.2f}",
-    "utilization": percent,
-    LOST_SALES: lambda value: f"{int(value)}",
-    "cost per day": lambda value: f"{value:,.2f}",
-    "profit per day": lambda value: f"{value:,.2f}",
+
+
+def _formatter(spec: str) -> Callable[[float], str]:
+    """A function that writes a value with the format ``spec``."""
+    return lambda value: format(value, spec)
+
+
+FIGURE_FORMATS: dict[str, Callable[[float], str]] = {  # a headline figure (a metric in words) -> how tables write it
+    **{shown.name: _formatter(shown.headline) for shown in METRIC_DISPLAY.values()},
+    LOST_SALES: _formatter(".0f"),
 }
 
 
@@ -78,14 +80,11 @@ def summary_table(played: Mapping[str, EpisodeResult], config: InventoryConfig) 
     for name, result in played.items():
         metrics = result.metrics()
         row = {
-            "fill rate": metrics["fill_rate"],
-            "stockouts per day": metrics["stockouts_per_day"],
-            "reward": metrics["mean_reward"],
+            **in_words(metrics, ("fill_rate", "stockouts_per_day", "mean_reward")),
             LOST_SALES: int(result.lost_sales.sum()),
         }
         if config.has_costs:
-            row["cost per day"] = metrics["cost_per_day"]
-            row["profit per day"] = metrics["profit_per_day"]
+            row.update(in_words(metrics, ("cost_per_day", "profit_per_day")))
         # the lost sales stay a number here, as the Replay page has always shown them
         rows[name] = {key: value if key == LOST_SALES else FIGURE_FORMATS[key](value) for key, value in row.items()}
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inventory_rl.envs.single import InventoryEnv, Observation
-from inventory_rl.evaluation.metrics import EpisodeResult
+from inventory_rl.envs.single import InventoryEnv
+from inventory_rl.evaluation.metrics import EpisodeResult, in_words
 from inventory_rl.policies.base import Policy
 from inventory_rl.policies.rules import make_baseline
 from inventory_rl.world.config import InventoryConfig
+from inventory_rl.world.observation import Observation
 from inventory_rl.world.warehouses import order_units
 
 
@@ -68,14 +69,11 @@ class Side:
             raise ValueError("no day played yet")
         metrics = result.metrics()
         scores = {
-            "reward": metrics["mean_reward"],  # the episode's total
-            "fill rate": metrics["fill_rate"],
-            "stockouts per day": metrics["stockouts_per_day"],
-            "utilization": metrics["utilization"],
+            **in_words(metrics, ("mean_reward", "fill_rate", "stockouts_per_day", "utilization")),
             "lost sales (units)": int(result.lost_sales.sum()),
         }
         if self.env.config.has_costs:
-            scores.update({"cost per day": metrics["cost_per_day"], "profit per day": metrics["profit_per_day"]})
+            scores.update(in_words(metrics, ("cost_per_day", "profit_per_day")))
         return scores
 
 

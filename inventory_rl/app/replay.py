@@ -37,7 +37,6 @@ from inventory_rl.app.common import (
 from inventory_rl.app.days import components_table, day_frame, money_table, summary_table, supply_frame, supply_note
 from inventory_rl.app.history import percent
 from inventory_rl.app.scenario import (
-    METRIC_LABELS,
     config_from_key,
     config_key,
     played_config,
@@ -46,7 +45,7 @@ from inventory_rl.app.scenario import (
     rules_for,
 )
 from inventory_rl.evaluation.episodes import play_episode
-from inventory_rl.evaluation.metrics import EpisodeResult, main_metric
+from inventory_rl.evaluation.metrics import METRIC_DISPLAY, EpisodeResult, main_metric
 from inventory_rl.runs.layout import ModelLoadError
 from inventory_rl.world.config import InventoryConfig
 
@@ -156,7 +155,7 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
     metric, _ = main_metric(config)
     held_out = " (the demand file's held-out days)" if config.demand_part == "holdout" else ""
     st.subheader(f"Episode with seed {seed}: the same demand for every policy{held_out}")
-    st.caption(f"This scenario's main metric: **{METRIC_LABELS[metric]}**.")
+    st.caption(f"This scenario's main metric: **{METRIC_DISPLAY[metric].name}**.")
     st.dataframe(summary_table(played, config), width="stretch")
     day = st.slider("Day", 1, config.episode_days, 1, key="replay_day")
     colors = dict(zip(played, POLICY_COLORS, strict=False))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from inventory_rl.evaluation.metrics import METRIC_DISPLAY, metric_sign
+from inventory_rl.evaluation.metrics import METRIC_DISPLAY, MetricDisplay, metric_sign
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import STREAM_NAME
 from inventory_rl.world.config import ScenarioError, load_scenario
@@ -157,22 +157,22 @@ def policy_label(name: str) -> str:
     return AGENT_LABEL if name == AGENT else name
 
 
-def metric_display(metric: str) -> tuple[str, float, str]:
+def metric_display(metric: str) -> MetricDisplay:
     """How ``metric`` is shown: its label, scale and format (``metrics.METRIC_DISPLAY``; the name
     itself, as is, for another)."""
-    return METRIC_DISPLAY.get(metric, (metric, 1, ".3f"))
+    return METRIC_DISPLAY.get(metric) or MetricDisplay(metric, 1, ".3f", metric, ".3f")
 
 
 def _fmt(value: float, metric: str) -> str:
-    _, scale, form = metric_display(metric)
-    return f"{value * scale:{form}}"
+    shown = metric_display(metric)
+    return f"{value * shown.scale:{shown.format}}"
 
 
 def policy_table(report: Report) -> pd.DataFrame:
     """One row per policy: the main metric with its 95% interval, the paired gap to the reference
     (with its interval, and in percent), the other metrics, and tuned parameters."""
     metric = report.main_metric
-    label = metric_display(metric)[0]
+    label = metric_display(metric).label
     others = [name for name in COLUMNS if name != metric and (name not in MONEY or report.money)]
     if metric == "cost_per_day" and not report.sells:  # no price: the profit is minus the cost
         others.remove("profit_per_day")
@@ -188,7 +188,7 @@ def policy_table(report: Report) -> pd.DataFrame:
             row["gap %"] = f"{entry.get('gap_percent', 0.0):+.2f}%"
         for other in others:
             if _number(entry.get(other)):
-                row[METRIC_DISPLAY[other][0]] = _fmt(entry[other], other)
+                row[METRIC_DISPLAY[other].label] = _fmt(entry[other], other)
         parameters = (report.tuned.get(name) or {}).get("parameters") or {}
         row["tuned"] = ", ".join(f"{key}={value:g}" for key, value in parameters.items() if _number(value))
         rows[policy_label(name)] = row
@@ -198,7 +198,7 @@ def policy_table(report: Report) -> pd.DataFrame:
 def interval_frame(report: Report) -> pd.DataFrame:
     """The plot's rows: each policy's mean of the main metric and its 95% interval (scaled as shown)."""
     metric = report.main_metric
-    scale = metric_display(metric)[1]
+    scale = metric_display(metric).scale
     return pd.DataFrame(
         [
             {
@@ -225,7 +225,7 @@ def overview(reports: Sequence[Report]) -> pd.DataFrame:
                 "scenario": report.label,
                 "file": report.path.name,
                 "episodes": report.episodes,
-                "main metric": metric_display(metric)[0],
+                "main metric": metric_display(metric).label,
                 "reference": report.reference,
                 "best": f"{policy_label(best)} ({_fmt(report.policies[best][metric], metric)})",
                 "PPO agent": f"{_fmt(agent[metric], metric)} ({agent.get('gap_percent', 0.0):+.2f}%)" if agent else "–",

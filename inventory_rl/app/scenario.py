@@ -17,13 +17,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from inventory_rl.evaluation.metrics import main_metric
+from inventory_rl.evaluation.metrics import METRIC_DISPLAY, main_metric
 from inventory_rl.policies.base import Policy
 from inventory_rl.policies.rule_tuning import Tuned, applicable_rules, tune, tuned_rule
 from inventory_rl.policies.rule_tuning import best_rule as best_tuned_rule
 from inventory_rl.policies.rules import RULES, applicable
+from inventory_rl.runs.layout import RunConfig
 from inventory_rl.world.config import (
-    DEFAULT_SCENARIO,
     SCENARIO_DIR,
     InventoryConfig,
     Scenario,
@@ -36,26 +36,17 @@ from inventory_rl.world.demand import load_demand_file
 
 OWN, FILE = "own", "file"  # the picker's choices besides the shipped scenarios' names
 HIDDEN_SETTINGS = ("demand_part",)  # which part of a demand file an episode is drawn from: not a scenario setting
-METRIC_LABELS = {"fill_rate": "fill rate", "cost_per_day": "cost per day", "profit_per_day": "profit per day"}
 
 
 # ---------------------------------------------------------------------------- a run's scenario
-def run_scenario(record: Mapping[str, Any] | None) -> Scenario:
-    """The scenario a run recorded (a stream header or a ``run_config.json``): its name,
-    description, file, overrides and resolved config. Runs from before scenarios (no
-    ``scenario`` key) were on the default warehouse; ``ScenarioError`` for a broken config."""
-    record = record or {}
-    config = InventoryConfig.from_dict(record.get("env_config") or {})
-    named = record.get("scenario")
-    if not isinstance(named, Mapping):
-        named = {"name": DEFAULT_SCENARIO, "description": "The original warehouse."}
-    return Scenario(
-        name=str(named.get("name", "?")),
-        description=str(named.get("description", "")),
-        config=config,
-        path=str(named.get("path", "")),
-        overrides=tuple(str(text) for text in named.get("overrides", ())),
-    )
+def run_scenario(record: RunConfig | Mapping[str, Any] | None) -> Scenario:
+    """The scenario a run recorded (its ``run_config.json``, or a stream header, which carries the
+    same fields): its name, description, file, overrides and resolved config. Runs from before
+    scenarios (no ``scenario`` key) were on the default warehouse; ``ScenarioError`` (or another
+    ``ValueError``, or ``TypeError``) for a broken record."""
+    if record is None:
+        return RunConfig(InventoryConfig()).as_scenario()
+    return (record if isinstance(record, RunConfig) else RunConfig.from_dict(record)).as_scenario()
 
 
 def label(scenario: Scenario) -> str:
@@ -200,7 +191,7 @@ class RuleScore(Tuned):
 
     def describe(self) -> str:
         """``newsvendor rule (fill rate 0.871)``: the rule and its score."""
-        return f"{rule_label(self.rule)} ({METRIC_LABELS.get(self.metric, self.metric)} {self.score:,.3f})"
+        return f"{rule_label(self.rule)} ({METRIC_DISPLAY[self.metric].name} {self.score:,.3f})"
 
 
 def best_rule(config: InventoryConfig) -> RuleScore:

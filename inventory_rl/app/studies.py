@@ -6,10 +6,10 @@
 attributes ``scenario``, ``overrides``, ``metric`` and ``direction``; trial parameters are PPO
 settings, intermediate values are reported per evaluation step.
 
-Every way a storage can fail (a malformed URL, a missing file, a server that does not answer,
-a database that is not Optuna's) is a ``StorageError`` with a one-line message. A SQLite URL
-to a file that does not exist is refused before Optuna sees it (Optuna would create it), with
-``NoStorageFile``.
+The page opens a storage as ``runs.studies.read_storage`` does, creating nothing: every way a
+storage can fail (a malformed URL, a missing file, a server that does not answer, a database
+that is not Optuna's) is a ``StorageError`` with a one-line message; a SQLite URL to a file that
+does not exist is ``NoStorageFile``.
 """
 
 from __future__ import annotations
@@ -22,53 +22,23 @@ from dataclasses import dataclass
 import numpy as np
 import optuna
 import pandas as pd
-import sqlalchemy.exc
-from sqlalchemy.engine import make_url
 
 from inventory_rl.runs.files import describe_error
-from inventory_rl.runs.studies import StorageError, engine_kwargs, shown_url, sqlite_file
+from inventory_rl.runs.studies import STORAGE_ERRORS, StorageError, read_storage
 
-CONNECT_SECONDS = 5  # a database server that does not answer within this is reported, not waited for
 MIN_TRIALS_FOR_IMPORTANCE = 2
-STORAGE_ERRORS = (
-    sqlalchemy.exc.SQLAlchemyError,
-    optuna.exceptions.OptunaError,
-    ValueError,
-    KeyError,
-    TypeError,
-    ImportError,
-    OSError,
-    RuntimeError,
-)
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)  # a page reading a study should not log every query
 logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
 
 
-class NoStorageFile(StorageError):
-    """A SQLite URL whose file does not exist (yet: ``tune.py`` creates it)."""
-
-
 def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """The Optuna storage at ``url``; ``StorageError`` (one line) if it cannot be opened."""
+    """The Optuna storage at ``url`` typed on the page, read only (``runs.studies.read_storage``);
+    ``StorageError`` (one line) if it cannot be opened."""
     url = url.strip()
     if not url:
         raise StorageError("give a storage URL, e.g. sqlite:///logs/tuning.db or postgresql://user@host:5432/db")
-    try:
-        parsed = make_url(url)
-    except (sqlalchemy.exc.ArgumentError, ValueError) as error:
-        raise StorageError(f"{url!r} is not a storage URL ({describe_error(error)})") from None
-    if parsed.get_backend_name() == "sqlite":
-        database = sqlite_file(parsed)
-        if database is None:
-            raise StorageError(f"{url}: an in-memory SQLite database holds no study; give a file")
-        if not database.is_file():
-            raise NoStorageFile(f"no SQLite file at {database} (run tune.py first, or check the path)")
-    kwargs = engine_kwargs(parsed, connect_timeout=CONNECT_SECONDS)
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_table_creation=True)  # read only
-    except STORAGE_ERRORS as error:
-        raise StorageError(f"cannot open {shown_url(parsed)}: {describe_error(error)}") from None
+    return read_storage(url)
 
 
 @dataclass(frozen=True)

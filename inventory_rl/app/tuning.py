@@ -18,8 +18,6 @@ from inventory_rl.app.charts import bars_spec, best_value_spec, chart, trial_cur
 from inventory_rl.app.common import current_log_dir, draw_metrics
 from inventory_rl.app.history import Metric
 from inventory_rl.app.studies import (
-    NoStorageFile,
-    StorageError,
     StudyInfo,
     best_curve,
     complete,
@@ -32,7 +30,7 @@ from inventory_rl.app.studies import (
     study_facts,
     trials_frame,
 )
-from inventory_rl.runs.studies import default_url
+from inventory_rl.runs.studies import NoStorageFile, StorageError, default_url
 
 TUNE_HINT = "Start a study with `python tune.py --scenario NAME` (it writes to `LOG_DIR/tuning.db` by default)."
 

@@ -1,47 +1,20 @@
-"""What the commands share: the scenario options (``--scenario``, ``--set``, ``--list-scenarios``)
-and argument types with one-line errors."""
+"""What the commands share: their common options, declared and checked alike by one builder
+(``add_shared_arguments``: the scenario, ``--seed``, ``--log-dir``), argument types with one-line
+errors, and the scenario a command line asks for."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from inventory_rl.world.config import DEFAULT_SCENARIO, Scenario, ScenarioError, list_scenarios, load_scenario
 
-# ---------------------------------------------------------------------------- command line
-SCENARIO_HELP = "scenario: a name from scenarios/ (see --list-scenarios) or the path of a TOML file"
-SET_HELP = "change one setting of the scenario, e.g. --set lead_time=4 (repeatable)"
+# ---------------------------------------------------------------------------- argument types
+MAX_SEED = 2**32 - 1  # NumPy's legacy generator, which SB3 seeds with it, takes no larger seed
 
 
-class ListScenarios(argparse.Action):
-    """``--list-scenarios``: print every shipped scenario with its description, then exit."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any):
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        for scenario in list_scenarios():
-            print(f"{scenario.name:<12} {scenario.description}")
-        parser.exit()
-
-
-def add_scenario_arguments(parser: argparse.ArgumentParser, default: str | None = DEFAULT_SCENARIO) -> None:
-    """``--scenario``, ``--set`` (into ``overrides``) and ``--list-scenarios``, for every CLI."""
-    parser.add_argument("--scenario", default=default, metavar="NAME|PATH", help=SCENARIO_HELP)
-    parser.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE", help=SET_HELP)
-    parser.add_argument("--list-scenarios", action=ListScenarios, help="list the shipped scenarios and exit")
-
-
-def scenario_or_exit(parser: argparse.ArgumentParser, name_or_path: str, overrides: Sequence[str] | None) -> Scenario:
-    """The scenario the command line asks for; a one-line usage error (exit code 2) if unusable."""
-    try:
-        return load_scenario(name_or_path, overrides or ())
-    except ScenarioError as error:
-        parser.error(f"argument --scenario: {error}")
-
-
-# ---------------------------------------------------------------------------- command line
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse ``type`` for whole numbers in [low, high]."""
 
@@ -56,3 +29,63 @@ def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def directory_path(text: str) -> Path:
+    """An argparse ``type`` for a folder to write in: it need not exist yet, but must not be a file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} exists and is not a directory")
+    return path
+
+
+# ---------------------------------------------------------------------------- the shared options
+SCENARIO_HELP = "scenario: a name from scenarios/ (see --list-scenarios) or the path of a TOML file"
+SET_HELP = "change one setting of the scenario, e.g. --set lead_time=4 (repeatable)"
+SEED_HELP = "random seed; the same seed gives the same model"
+SEED_TYPE = bounded_int(0, MAX_SEED)
+DEFAULT_LOG_DIR = Path("logs")
+
+
+class ListScenarios(argparse.Action):
+    """``--list-scenarios``: print every shipped scenario with its description, then exit."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any):
+        kwargs.setdefault("help", "list the shipped scenarios and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        for scenario in list_scenarios():
+            print(f"{scenario.name:<12} {scenario.description}")
+        parser.exit()
+
+
+def add_shared_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    scenario: str | None = DEFAULT_SCENARIO,
+    seed: int = 0,
+    seed_help: str = SEED_HELP,
+    log_dir_help: str | None = None,
+) -> None:
+    """The options the commands share, with one spelling, type and check each: ``--scenario``
+    (default ``scenario``), ``--set`` (into ``overrides``), ``--list-scenarios``, ``--seed`` (a whole
+    number from 0 to ``MAX_SEED``, default ``seed``) and, where the command has one (given its
+    help), ``--log-dir`` (``directory_path``, default ``logs``). ``train.py`` declares the same
+    options from ``training.args.Args`` with these helps and types."""
+    parser.add_argument("--scenario", default=scenario, metavar="NAME|PATH", help=SCENARIO_HELP)
+    parser.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE", help=SET_HELP)
+    parser.add_argument("--list-scenarios", action=ListScenarios)
+    parser.add_argument("--seed", type=SEED_TYPE, default=seed, help=f"{seed_help} (default: {seed})")
+    if log_dir_help is not None:
+        default = str(DEFAULT_LOG_DIR)  # a string default goes through the type: a file named so is refused
+        help_text = f"{log_dir_help} (default: {default})"
+        parser.add_argument("--log-dir", type=directory_path, default=default, metavar="DIR", help=help_text)
+
+
+def scenario_or_exit(parser: argparse.ArgumentParser, name_or_path: str, overrides: Sequence[str] | None) -> Scenario:
+    """The scenario the command line asks for; a one-line usage error (exit code 2) if unusable."""
+    try:
+        return load_scenario(name_or_path, overrides or ())
+    except ScenarioError as error:
+        parser.error(f"argument --scenario: {error}")

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from inventory_rl.agent.trained import load_agent
-from inventory_rl.cli.common import add_scenario_arguments, scenario_or_exit
+from inventory_rl.cli.common import add_shared_arguments, bounded_int, scenario_or_exit
 from inventory_rl.evaluation.episodes import play_policies
 from inventory_rl.evaluation.report import format_table, save_plot, summarize
 from inventory_rl.policies.base import Policy
@@ -55,15 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"trained PPO model; run_config.json must be beside it or one level up (default {DEFAULT_MODEL}, "
         "evaluated as 'ppo' when it exists)",
     )
-    parser.add_argument("--episodes", type=int, default=200, help="episodes per policy, at least 2 (default 200)")
-    parser.add_argument("--seed", type=int, default=1000, help="episode k is played with seed SEED + k (default 1000)")
+    parser.add_argument(
+        "--episodes",
+        type=bounded_int(2),
+        default=200,
+        help="episodes per policy, at least 2: a confidence interval needs two (default: 200)",
+    )
+    add_shared_arguments(parser, scenario=None, seed=1000, seed_help="episode k is played with seed SEED + k")
     parser.add_argument(
         "--policies",
         default=None,
         help=f"comma-separated, from {','.join(POLICY_NAMES)} (default: every one that applies; ppo when the "
         "model exists)",
     )
-    add_scenario_arguments(parser, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the report as JSON to this file")
     parser.add_argument("--plot", type=Path, default=None, help="save a figure (png, pdf, svg, ...) to this file")
     return parser
@@ -113,7 +117,7 @@ def what_to_play(
     if scenario is not None:
         source = f"scenario {scenario.name}" + "".join(f" --set {text}" for text in scenario.overrides)
     elif agent is not None:
-        saved = load_run_config(resolve_model_path(model_path)).get("scenario", {}).get("name", DEFAULT_SCENARIO)
+        saved = load_run_config(resolve_model_path(model_path)).scenario.name
         source = f"scenario {saved}, as saved with {model_path}"
     else:
         source = "the default scenario"
@@ -124,10 +128,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; argument and model errors exit with code 2 and one line."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.episodes < 2:
-        parser.error(f"--episodes must be at least 2 (a confidence interval needs two), got {args.episodes}")
-    if args.seed < 0:
-        parser.error(f"--seed must be non-negative, got {args.seed}")
     check_output_path(parser, "--json", args.json)
     check_output_path(parser, "--plot", args.plot)
     asked = args.policies is not None

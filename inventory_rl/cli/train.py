@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import warnings
+from pathlib import Path
 
 from tqdm import TqdmExperimentalWarning
 
@@ -49,16 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
         if field.default not in (None, ()):
             settings["help"] += f" (default: {field.default})"
         default = None if field.default == () else field.default  # argparse appends to a copy of it
+        if isinstance(default, Path):
+            default = str(default)  # argparse passes a string default through the type: --log-dir is checked
         parser.add_argument(flag_of(field), dest=field.name, default=default, **settings)
-    parser.add_argument("--list-scenarios", action=ListScenarios, help="list the shipped scenarios and exit")
+    parser.add_argument("--list-scenarios", action=ListScenarios)
     return parser
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> Args:
     """Parse and check the command line; bad values end the process with argparse's exit code 2."""
     namespace = parser.parse_args(argv)
-    if namespace.log_dir.exists() and not namespace.log_dir.is_dir():
-        parser.error(f"argument --log-dir: {namespace.log_dir} exists and is not a directory")
     if namespace.resume is not None:
         try:
             resolve_model_path(namespace.resume)

@@ -20,8 +20,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from inventory_rl.cli.common import add_scenario_arguments, bounded_int, scenario_or_exit
-from inventory_rl.runs.studies import STORAGE_NAME, StorageError, default_url, shown_url, sqlite_file
+from inventory_rl.cli.common import add_shared_arguments, bounded_int, scenario_or_exit
+from inventory_rl.runs.studies import STORAGE_NAME, StorageError, default_url, shown_url
 from inventory_rl.training.settings import (
     AGENT_HYPERPARAMS,
     DEFAULT_N_ENVS,
@@ -96,7 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         "same command works on the same study. The best settings go to a file for train.py --hyperparams.",
         epilog=describe_search_space(),
     )
-    add_scenario_arguments(parser)
+    add_shared_arguments(
+        parser,
+        seed_help="seeds the sampler (with each trial's number) and every trial's training, as train.py --seed",
+        log_dir_help="folder of the default SQLite storage and of the export",
+    )
     parser.add_argument(
         "--agent",
         default="structured",
@@ -133,13 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"episodes each score plays, seeds {EVAL_SEED} to {EVAL_SEED} + E - 1 (default: 100)",
     )
     parser.add_argument(
-        "--seed",
-        type=bounded_int(0, 2**32 - 1),
-        default=0,
-        metavar="S",
-        help="seeds the sampler (with each trial's number) and every trial's training, as train.py --seed (default: 0)",
-    )
-    parser.add_argument(
         "--study-name", metavar="NAME", help="default: inventory-<scenario>[-<agent> unless structured][-<each --set>]"
     )
     parser.add_argument(
@@ -147,13 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"SQLAlchemy URL of the study's database, e.g. postgresql://user@host/db (default: "
         f"sqlite:///LOG_DIR/{STORAGE_NAME})",
-    )
-    parser.add_argument(
-        "--log-dir",
-        type=Path,
-        default=Path("logs"),
-        metavar="DIR",
-        help="folder of the default SQLite storage and of the export (default: logs)",
     )
     parser.add_argument(
         "--export",
@@ -172,12 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_output_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """A log directory and an export file that can be written (checked before anything is)."""
-    if args.log_dir.exists() and not args.log_dir.is_dir():
-        parser.error(f"argument --log-dir: {args.log_dir} exists and is not a directory")
-    if args.export.is_dir():
-        parser.error(f"argument --export: {args.export} is a directory")
+def check_export_path(parser: argparse.ArgumentParser, export: Path) -> None:
+    """An export file that can be written (checked before anything is; ``--log-dir`` is by its type)."""
+    if export.is_dir():
+        parser.error(f"argument --export: {export} is a directory")
 
 
 def safe_file_name(text: str) -> str:
@@ -198,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.study_name = args.study_name or default_study_name(scenario.name, args.agent, args.overrides or ())
     args.export = args.export or args.log_dir / f"best_hyperparams_{safe_file_name(args.study_name)}.json"
     url = args.storage or default_url(args.log_dir)
-    check_output_paths(parser, args)
+    check_export_path(parser, args.export)
     attrs = study_attrs(scenario, args)
     try:
         existing = find_study_attrs(url, args.study_name)
@@ -206,9 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"argument --storage: {error}")
     check_study(parser, url, args.study_name, existing, attrs)
 
-    database = sqlite_file(url)
-    if database is not None:
-        database.parent.mkdir(parents=True, exist_ok=True)
     study = open_study(url, args.study_name, attrs, args.seed, args.heartbeat)
     check_study(parser, url, args.study_name, study.user_attrs, attrs)  # a worker of another command was quicker
     objective = Objective(scenario, args)

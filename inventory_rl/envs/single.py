@@ -1,5 +1,6 @@
 """The warehouse as a Gymnasium environment: ``InventoryEnv``, registered as
-``InventoryManagement-v0`` (``inventory_rl.envs``), and ``Observation``, the one decoding of an observation into units.
+``InventoryManagement-v0`` (``inventory_rl.envs``), and ``order_action``, the one encoding of an
+order into the action layout (``world.observation`` owns the observation's).
 
 The rules follow the original author's description of the project (its README); where it
 was vague, the choice made is written in ``InventoryEnv``'s docstring. Scenarios
@@ -11,80 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from inventory_rl.evaluation.metrics import fill_rate
 from inventory_rl.world.config import InventoryConfig, load_scenario
-from inventory_rl.world.warehouses import (
-    N_FEATURES,
-    Day,
-    Warehouses,
-)
-
-FEATURE_NAMES = (
-    "stock",
-    "yesterday_demand",
-    "avg7_demand",
-    "demand_ratio",
-    "total_stock",
-    "free_space",
-)
-
-
-class Observation(NamedTuple):
-    """An observation decoded into units: the one owner of the observation layout.
-
-    Per-product fields have shape ``(..., n_products)``, warehouse totals ``(...)``, for an
-    observation of shape ``(..., n_products * n_features)`` (one env or a batch of them).
-    """
-
-    stock: np.ndarray  # whole units on the shelf, when ordering
-    yesterday_demand: np.ndarray  # whole units
-    avg7_demand: np.ndarray  # mean units per day over the last history_days days
-    demand_share: np.ndarray  # the product's share of the 7-day demand
-    total_stock: np.ndarray  # whole units in the warehouse
-    free_space: np.ndarray  # the gap: capacity - total_stock - units in transit
-    in_transit: np.ndarray | None = None  # (..., n_products, transit_slots) units arriving in 0, 1, ... days
-
-    @classmethod
-    def decode(cls, obs: np.ndarray, config: InventoryConfig) -> Observation:
-        """Undo the observation's scaling (see the table in ``InventoryEnv``); counts come back
-        as exact integers, since the float32 scaling of whole units is undone by rounding."""
-        n_features = N_FEATURES + config.transit_slots
-        rows = np.asarray(obs).reshape(*np.shape(obs)[:-1], config.n_products, n_features)
-        per_product = np.moveaxis(rows, -1, 0)
-        totals = per_product[4:6, ..., 0]  # warehouse totals are repeated in every row
-        return cls(
-            stock=np.rint(per_product[0] * config.max_demand).astype(np.int64),
-            yesterday_demand=np.rint(per_product[1] * config.max_demand).astype(np.int64),
-            avg7_demand=per_product[2].astype(np.float64) * config.max_demand,
-            demand_share=per_product[3].astype(np.float64),
-            total_stock=np.rint(totals[0] * config.capacity).astype(np.int64),
-            free_space=np.rint(totals[1] * config.capacity).astype(np.int64),
-            in_transit=np.rint(rows[..., N_FEATURES:] * config.max_demand).astype(np.int64),
-        )
-
-    def position(self) -> np.ndarray:
-        """The inventory position per product: units on the shelf plus units in transit."""
-        return self.stock + self.in_transit.sum(axis=-1)
-
-    def encode(self, config: InventoryConfig) -> np.ndarray:
-        """The float32 observation of these values (the inverse of ``decode``)."""
-        per_product = np.broadcast_arrays(
-            self.stock / config.max_demand,
-            self.yesterday_demand / config.max_demand,
-            self.avg7_demand / config.max_demand,
-            self.demand_share,
-            *(np.expand_dims(total, -1) / config.capacity for total in (self.total_stock, self.free_space)),
-        )
-        rows = np.stack(per_product, axis=-1)
-        if config.transit_slots:
-            rows = np.concatenate([rows, np.asarray(self.in_transit) / config.max_demand], axis=-1)
-        rows = rows.astype(np.float32)
-        return rows.reshape(*rows.shape[:-2], -1)
+from inventory_rl.world.observation import IN_TRANSIT, STOCK
+from inventory_rl.world.warehouses import Day, Warehouses
 
 
 def order_action(units: np.ndarray, gap: np.ndarray, config: InventoryConfig) -> np.ndarray:
@@ -232,7 +168,7 @@ class InventoryEnv(gym.Env):
         self.action_space = spaces.Box(0.0, 1.0, (cfg.action_size,), np.float32)
         self.sim = Warehouses(cfg, 1)
         high = np.ones((n, self.sim.n_features), np.float32)
-        high[:, 0] = high[:, N_FEATURES:] = cfg.capacity / cfg.max_demand
+        high[:, STOCK] = high[:, IN_TRANSIT:] = cfg.capacity / cfg.max_demand
         self.observation_space = spaces.Box(np.zeros(high.size, np.float32), high.ravel(), dtype=np.float32)
         self._last: dict | None = None
 
@@ -301,7 +237,6 @@ def day_info(sim: Warehouses, day: Day, index: int) -> dict:
     """The ``info`` of warehouse ``index`` for a day of ``sim`` (see ``InventoryEnv``)."""
     cfg = sim.config
     gap = int(day.gap[index])
-    total_demand, total_lost = int(day.total_demand[index]), int(day.total_lost[index])
     info = {
         "day": day.day,
         "demand": day.demand[index],
@@ -312,7 +247,7 @@ def day_info(sim: Warehouses, day: Day, index: int) -> dict:
         "ordered": day.ordered[index],
         "refused": day.ordered[index] - day.accepted[index],
         "gap": gap,
-        "fill_rate": 1.0 - total_lost / total_demand if total_demand else 1.0,
+        "fill_rate": fill_rate(int(day.total_demand[index]), lost=int(day.total_lost[index])),
         "stockouts": int(np.count_nonzero(day.lost_sales[index])),
         "utilization": int(day.on_shelf[index]) / cfg.capacity,
         "order_accuracy": max(0.0, 1.0 - int(day.error[index]) / max(gap, 1)),

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from gymnasium.utils import seeding
 
-from inventory_rl.evaluation.metrics import EpisodeResult
+from inventory_rl.evaluation.metrics import EpisodeResult, fill_rate
 from inventory_rl.policies.base import Known, Policy
 from inventory_rl.world.config import InventoryConfig
 from inventory_rl.world.warehouses import Day, Warehouses
@@ -71,5 +71,5 @@ def score_batch(policy: Policy, config: InventoryConfig, seeds: Sequence[int]) -
             cost = functools.reduce(operator.add, (part.sum(axis=1) for part in day.cost_parts.values()))
             money = money + (day.revenue.sum(axis=1) - cost if config.reward_mode == "profit" else cost)
     if config.reward_mode == "original":
-        return np.where(demand > 0, sales / np.maximum(demand, 1), 1.0)
+        return fill_rate(demand, sales=sales)
     return money / config.episode_days

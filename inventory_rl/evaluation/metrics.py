@@ -1,7 +1,9 @@
 """The one definition of the episode metrics: ``EpisodeResult`` holds one policy's play of one
-episode day by day and computes its metrics; ``main_metric`` says what a scenario is judged by;
-``confidence_interval`` turns per-episode values into a 95% interval. Training (the stream,
-TensorBoard), evaluation, the benchmarks and the dashboard all measure episodes here, so they agree."""
+episode day by day and computes its metrics; ``fill_rate`` is the fill rate's formula (the env's
+info uses it too); ``METRIC_DISPLAY`` says how each metric is shown; ``main_metric`` says what a
+scenario is judged by; ``confidence_interval`` turns per-episode values into a 95% interval.
+Training (the stream, TensorBoard), evaluation, the benchmarks and the dashboard all measure
+episodes here, so they agree."""
 
 from __future__ import annotations
 
@@ -11,34 +13,61 @@ import operator
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from inventory_rl.world.config import InventoryConfig
 from inventory_rl.world.warehouses import Day, Warehouses
 
-METRICS = (
-    "fill_rate",
-    "stockouts_per_day",
-    "utilization",
-    "order_accuracy",
-    "allocation_quality",
-    "mean_reward",
-    "cost_per_day",
-    "profit_per_day",
-)
-METRIC_DISPLAY = {  # metric -> (label, scale, format): how every table (CLI and dashboard) shows it
-    "fill_rate": ("fill rate %", 100, ".2f"),
-    "stockouts_per_day": ("stockouts / day", 1, ".2f"),
-    "utilization": ("utilization %", 100, ".1f"),
-    "order_accuracy": ("order accuracy %", 100, ".1f"),
-    "allocation_quality": ("allocation quality", 1, ".3f"),
-    "mean_reward": ("reward / episode", 1, ",.0f"),
-    "cost_per_day": ("cost / day", 1, ",.3f"),
-    "profit_per_day": ("profit / day", 1, ",.2f"),
+
+class MetricDisplay(NamedTuple):
+    """How a metric is shown. A table of means (the CLI's, the Compare page's) heads its column
+    ``label`` and writes ``value * scale`` with ``format``; the Replay and Manual pages name it in
+    words (``name``) and write one episode's value with ``headline``."""
+
+    label: str
+    scale: float
+    format: str
+    name: str
+    headline: str
+
+
+METRIC_DISPLAY = {  # metric -> how every table and page shows it; its keys, in order, are METRICS
+    "fill_rate": MetricDisplay("fill rate %", 100, ".2f", "fill rate", ".1%"),
+    "stockouts_per_day": MetricDisplay("stockouts / day", 1, ".2f", "stockouts per day", ".2f"),
+    "utilization": MetricDisplay("utilization %", 100, ".1f", "utilization", ".1%"),
+    "order_accuracy": MetricDisplay("order accuracy %", 100, ".1f", "order accuracy", ".1%"),
+    "allocation_quality": MetricDisplay("allocation quality", 1, ".3f", "allocation quality", ".3f"),
+    "mean_reward": MetricDisplay("reward / episode", 1, ",.0f", "reward", ",.0f"),
+    "cost_per_day": MetricDisplay("cost / day", 1, ",.3f", "cost per day", ",.2f"),
+    "profit_per_day": MetricDisplay("profit / day", 1, ",.2f", "profit per day", ",.2f"),
 }
-TRAJECTORY = ("stock", "demand", "orders", "sales", "lost_sales")  # per-day, per-product info arrays
+METRICS = tuple(METRIC_DISPLAY)  # an episode's metrics (``EpisodeResult.metrics``), as reports list them
+
+
+def in_words(metrics: dict[str, float], names: Sequence[str]) -> dict[str, float]:
+    """The ``metrics`` called ``names``, keyed by their names in words (``MetricDisplay.name``), as
+    the Replay and Manual pages head them."""
+    return {METRIC_DISPLAY[name].name: metrics[name] for name in names}
+
+
+TRAJECTORY = ("stock", "demand", "orders", "sales", "lost_sales", "ordered")  # per-day, per-product units in info
 DAILY_METRICS = ("fill_rate", "stockouts", "utilization", "order_accuracy", "allocation_quality")
+
+
+def fill_rate(
+    demand: int | np.ndarray, *, sales: int | np.ndarray | None = None, lost: int | np.ndarray | None = None
+) -> float | np.ndarray:
+    """The share of ``demand`` served, 1.0 where there was none: ``sales / demand`` from the units
+    sold (an episode's fill rate), or ``1 - lost / demand`` from the units lost (a day's, as the env
+    has always reported it: the two differ in the last bit, and the env's info stays bit for bit the
+    recorded one). Plain numbers give a float, arrays an array, element by element."""
+    if (sales is None) == (lost is None):
+        raise TypeError("give the units sold or the units lost, not both")
+    no_demand = demand == 0
+    divisor = demand + no_demand  # 1 where there was no demand, and so nothing sold or lost
+    return 1.0 - lost / divisor if sales is None else sales / divisor + no_demand
 
 
 @dataclass(frozen=True)
@@ -85,7 +114,7 @@ class EpisodeResult:
             policy=policy,
             seed=seed,
             demand_rates=first["demand_rates"],
-            **{key: stacked(key) for key in (*TRAJECTORY, "ordered")},
+            **{key: stacked(key) for key in TRAJECTORY},
             in_transit=np.array([day["in_transit"].sum(axis=1) for day in days])
             if "in_transit" in first
             else np.zeros((len(days), n), np.int64),
@@ -160,13 +189,9 @@ class EpisodeResult:
     @functools.cached_property
     def daily(self) -> dict[str, np.ndarray]:
         """The env's per-day metrics (named as in ``DAILY_METRICS``), as its ``info`` reports them."""
-        total_demand = self.demand.sum(axis=1)
-        total_lost = self.lost_sales.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fill = np.where(total_demand > 0, 1.0 - total_lost / total_demand, 1.0)
         error = np.abs(self.ordered.sum(axis=1) - self.gap)
         return {
-            "fill_rate": fill,
+            "fill_rate": fill_rate(self.demand.sum(axis=1), lost=self.lost_sales.sum(axis=1)),
             "stockouts": np.count_nonzero(self.lost_sales, axis=1).astype(np.float64),
             "utilization": self.utilization,
             "order_accuracy": np.maximum(0.0, 1.0 - error / np.maximum(self.gap, 1)),
@@ -192,10 +217,9 @@ class EpisodeResult:
         demand); the other rates are means over days; ``mean_reward`` is the episode's
         total reward, which ``evaluate`` averages over episodes; cost and profit are per day.
         """
-        total_demand = int(self.demand.sum())
         daily = self.daily
         return {
-            "fill_rate": int(self.sales.sum()) / total_demand if total_demand else 1.0,
+            "fill_rate": fill_rate(int(self.demand.sum()), sales=int(self.sales.sum())),
             "stockouts_per_day": float(daily["stockouts"].mean()),
             "utilization": float(daily["utilization"].mean()),
             "order_accuracy": float(daily["order_accuracy"].mean()),

@@ -82,12 +82,13 @@ def format_table(report: dict, config: InventoryConfig) -> str:
     columns += ["mean_reward"]
     width, name_width = 21, 19
     gap_header = f"vs {report['reference']}" + (" %" if config.has_costs else " (pp)")
-    lines = ["policy".ljust(name_width) + "".join(METRIC_DISPLAY[metric][0].rjust(width) for metric in columns)]
+    lines = ["policy".ljust(name_width) + "".join(METRIC_DISPLAY[metric].label.rjust(width) for metric in columns)]
     lines[0] += gap_header.rjust(26)
     for name, entry in report["policies"].items():
         cells = []
         for metric in columns:
-            _, scale, fmt = METRIC_DISPLAY[metric]
+            shown = METRIC_DISPLAY[metric]
+            scale, fmt = shown.scale, shown.format
             lo, hi = entry[f"{metric}_ci95"]
             cells.append(f"{entry[metric] * scale:{fmt}} ± {(hi - lo) / 2 * scale:{fmt}}".rjust(width))
         lo, hi = entry["gap_ci95"]
@@ -110,14 +111,15 @@ def save_plot(report: dict, results: dict[str, list[EpisodeResult]], path: Path)
     from matplotlib.figure import Figure  # slow import, only needed for --plot
 
     metric, names = report["main_metric"], list(report["policies"])
-    scale = 100 if metric == "fill_rate" else 1
+    shown = METRIC_DISPLAY[metric]
+    scale = shown.scale
     fig = Figure(figsize=(13, 4.5), layout="constrained")
     main_axes, second_axes = fig.subplots(1, 2)
     means = np.array([report["policies"][name][metric] for name in names])
     intervals = np.array([report["policies"][name][f"{metric}_ci95"] for name in names])
     bars = main_axes.bar(names, scale * means, yerr=scale * np.abs(intervals.T - means), capsize=4, color="tab:blue")
     main_axes.bar_label(bars, fmt="%.1f" if scale == 100 else "%.2f", label_type="center", color="white")
-    label = {"fill_rate": "fill rate (%)", "cost_per_day": "cost per day", "profit_per_day": "profit per day"}[metric]
+    label = shown.name + (" (%)" if scale == 100 else "")
     main_axes.set(ylabel=label, title=f"{label}, 95% CI over {report['episodes']} episodes")
     main_axes.tick_params(axis="x", labelrotation=30)
     if metric == "fill_rate" and results[names[0]][0].demand.shape[1] > 1:

@@ -29,8 +29,6 @@ import functools
 import hashlib
 import json
 import math
-import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -41,6 +39,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from inventory_rl.policies.newsvendor import demand_survival
+from inventory_rl.runs.files import atomic_writer
 
 ALGORITHM_VERSION = "rvi-1"
 TOLERANCE = 1e-6  # relative gap between the upper and lower bound of the average cost at which `solve` stops
@@ -316,9 +315,8 @@ def solve_cached(problem: LostSalesProblem, cache_dir: Path | None = None) -> So
     """``solve(problem)``, remembered in this process (``cache_dir=None``) or on disk under ``cache_dir``.
 
     A disk entry is an ``.npz`` holding the arrays, the numbers and the cache key (the problem's parameters,
-    ``ALGORITHM_VERSION``, ``TOLERANCE``), written to a temporary file in the same directory and renamed into
-    place, so a concurrent reader sees the whole file or none. A missing, unreadable or mismatched file is
-    recomputed and rewritten.
+    ``ALGORITHM_VERSION``, ``TOLERANCE``), written through ``runs.files.atomic_writer``, so a concurrent reader
+    sees the whole file or none. A missing, unreadable or mismatched file is recomputed and rewritten.
     """
     if cache_dir is None:
         return _solve_in_memory(problem)
@@ -343,22 +341,15 @@ def _load(path: Path, problem: LostSalesProblem) -> Solution:
 
 
 def _save(solution: Solution, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     numbers = [solution.average_cost, solution.lower_bound, solution.upper_bound, solution.iterations, solution.seconds]
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez_compressed(
-                file,
-                key=np.array(_cache_key(solution.problem)),
-                numbers=np.array(numbers, np.float64),
-                policy=solution.policy,
-                values=solution.values,
-            )
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as file:
+        np.savez_compressed(
+            file,
+            key=np.array(_cache_key(solution.problem)),
+            numbers=np.array(numbers, np.float64),
+            policy=solution.policy,
+            values=solution.values,
+        )
 
 
 Policy = Solution | Callable[[tuple[int, ...]], int]

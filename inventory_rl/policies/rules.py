@@ -37,10 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from inventory_rl.envs.single import Observation, order_action
+from inventory_rl.envs.single import order_action
 from inventory_rl.policies.base import BatchPolicy, Known
 from inventory_rl.policies.newsvendor import base_stock_levels, critical_ratio, newsvendor_units
 from inventory_rl.world.config import InventoryConfig
+from inventory_rl.world.observation import Observation
 
 RULES = (
     "random",

@@ -1,13 +1,18 @@
-"""A run folder's layout: the names of the files a training run leaves, and finding and reading
-a model's ``run_config.json``. Light: no torch or SB3 (``agent.trained.load_agent`` loads models)."""
+"""A run folder's layout: the names of the files a training run leaves, and its ``run_config.json``
+as one typed record (``RunConfig``), the only place its keys are spelled. Light: no torch or SB3
+(``agent.trained.load_agent`` loads models)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from inventory_rl.runs.files import describe_error
-from inventory_rl.world.config import InventoryConfig
+from inventory_rl.runs.files import describe_error, write_json_atomic
+from inventory_rl.world.config import DEFAULT_SCENARIO, InventoryConfig, Scenario
 
 # The files a training run leaves in its log directory.
 MODEL_NAME = "real_inventory_model.zip"
@@ -16,9 +21,123 @@ CHECKPOINT_DIR = "checkpoints"
 RUN_CONFIG_NAME = "run_config.json"
 LOCK_NAME = "train.lock"
 
+ORIGINAL_DESCRIPTION = "The original warehouse."  # what runs from before scenarios (no ``scenario``) played
+
 
 class ModelLoadError(Exception):
     """A model or its run config cannot be used; the message is one line fit to show a user."""
+
+
+# ---------------------------------------------------------------------------- run_config.json
+@dataclass(frozen=True)
+class ScenarioRecord:
+    """What a run records of its scenario: the name, description, TOML file and ``--set`` values
+    it was made from (its config is recorded beside it, as ``RunConfig.env_config``)."""
+
+    name: str = DEFAULT_SCENARIO
+    description: str = ""
+    path: str = ""  # the TOML file ("" for a config built in code)
+    overrides: tuple[str, ...] = ()  # the --set values applied, as given
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> ScenarioRecord:
+        """The record of ``scenario``, as a new run writes it."""
+        return cls(scenario.name, scenario.description, scenario.path, tuple(scenario.overrides))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form, the ``scenario`` of ``run_config.json``."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "path": self.path,
+            "overrides": list(self.overrides),
+        }
+
+    @classmethod
+    def from_dict(cls, values: Any) -> ScenarioRecord:
+        """Inverse of ``to_dict``; missing keys take the defaults, and anything but a mapping
+        (no ``scenario`` at all: a run from before scenarios) is the original warehouse."""
+        if not isinstance(values, Mapping):
+            return cls(description=ORIGINAL_DESCRIPTION)
+        return cls(
+            name=str(values.get("name", DEFAULT_SCENARIO)),
+            description=str(values.get("description", "")),
+            path=str(values.get("path", "")),
+            overrides=tuple(str(text) for text in values.get("overrides") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A training run's ``run_config.json``: everything needed to rebuild or resume it, and to play
+    its models. Only ``env_config`` is required; a field that older files lack takes its default
+    here, so every reader sees the same run. A stream header carries the same fields (but
+    ``versions`` and ``command``): ``training.run`` writes both from one record."""
+
+    env_config: InventoryConfig  # the config it trained on (the training part of a demand file)
+    scenario: ScenarioRecord = ScenarioRecord(description=ORIGINAL_DESCRIPTION)
+    agent: str = "structured"  # structured or direct
+    agent_base: Mapping[str, Any] | None = None  # the rule a structured agent corrects (free mode), if tuned
+    hyperparams: Mapping[str, Any] | None = None  # the PPO settings, with n_envs
+    hyperparams_file: str | None = None  # the --hyperparams file they were read from
+    seed: int | None = None
+    total_timesteps: int = 0  # the run's whole budget, from its first timestep
+    run_id: str | None = None
+    versions: Mapping[str, str] = dataclasses.field(default_factory=dict)  # python and library versions
+    command: tuple[str, ...] = ()  # the train.py command line that rebuilds the run
+
+    def as_scenario(self) -> Scenario:
+        """The scenario the run trained on, with its env config."""
+        record = self.scenario
+        return Scenario(record.name, record.description, self.env_config, record.path, record.overrides)
+
+    def to_dict(self, provenance: bool = True) -> dict[str, Any]:
+        """Plain-JSON form, as ``run_config.json`` holds it; without ``provenance`` (the library
+        versions and the command line, which a stream header does not repeat)."""
+        values: dict[str, Any] = {
+            "scenario": self.scenario.to_dict(),
+            "env_config": self.env_config.to_dict(),
+            "agent": self.agent,
+            "agent_base": None if self.agent_base is None else dict(self.agent_base),
+            "hyperparams": None if self.hyperparams is None else dict(self.hyperparams),
+            "hyperparams_file": self.hyperparams_file,
+            "seed": self.seed,
+            "total_timesteps": self.total_timesteps,
+            "run_id": self.run_id,
+        }
+        if provenance:
+            values.update(versions=dict(self.versions), command=list(self.command))
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Any) -> RunConfig:
+        """Inverse of ``to_dict`` (also reads a stream header, whose other keys it passes over).
+        Missing keys take the defaults; ``ValueError`` (``ScenarioError`` for the env config) or
+        ``TypeError`` if ``values`` is not a run config."""
+        if not isinstance(values, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(values).__name__}")
+        if "env_config" not in values:
+            raise ValueError("no env_config")
+        agent_base, hyperparams = values.get("agent_base"), values.get("hyperparams")
+        seed, run_id = values.get("seed"), values.get("run_id")
+        return cls(
+            env_config=InventoryConfig.from_dict(values["env_config"]),
+            scenario=ScenarioRecord.from_dict(values.get("scenario")),
+            agent=str(values.get("agent", "structured")),
+            agent_base=None if agent_base is None else dict(agent_base),
+            hyperparams=None if hyperparams is None else dict(hyperparams),
+            hyperparams_file=None if values.get("hyperparams_file") is None else str(values["hyperparams_file"]),
+            seed=None if seed is None else int(seed),
+            total_timesteps=int(values.get("total_timesteps", 0)),
+            run_id=None if run_id is None else str(run_id),
+            versions={str(key): str(value) for key, value in dict(values.get("versions") or {}).items()},
+            command=tuple(str(part) for part in values.get("command") or ()),
+        )
+
+
+def write_run_config(path: str | Path, run_config: RunConfig) -> None:
+    """Write ``run_config`` to ``path`` (atomically: the dashboard may be reading it)."""
+    write_json_atomic(path, run_config.to_dict())
 
 
 def find_run_config(model_path: str | Path) -> Path:
@@ -31,18 +150,16 @@ def find_run_config(model_path: str | Path) -> Path:
     raise ModelLoadError(f"no {RUN_CONFIG_NAME} beside {model_path} or in its parent directory")
 
 
-def read_run_config(config_path: str | Path) -> dict:
-    """A ``run_config.json`` with a valid ``env_config``; ``ModelLoadError`` if missing or broken."""
+def read_run_config(config_path: str | Path) -> RunConfig:
+    """The run config in ``config_path``; ``ModelLoadError`` (one line) if missing or broken."""
     try:
-        run_config = json.loads(Path(config_path).read_text(encoding="utf-8"))
-        InventoryConfig.from_dict(run_config["env_config"])
-    except (OSError, ValueError, TypeError, KeyError) as error:
+        return RunConfig.from_dict(json.loads(Path(config_path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as error:
         raise ModelLoadError(f"{config_path} is not a valid run config ({describe_error(error)})") from error
-    return run_config
 
 
-def load_run_config(model_path: str | Path) -> dict:
-    """The run config of the run that produced ``model_path``, with a valid ``env_config``."""
+def load_run_config(model_path: str | Path) -> RunConfig:
+    """The run config of the run that produced ``model_path``."""
     return read_run_config(find_run_config(model_path))
 
 

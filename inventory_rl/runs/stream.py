@@ -10,29 +10,29 @@ from pathlib import Path
 
 import numpy as np
 
+from inventory_rl.evaluation.metrics import METRICS, TRAJECTORY
 from inventory_rl.runs.files import atomic_writer
 from inventory_rl.world.config import InventoryConfig
 
 # ---------------------------------------------------------------------------- the stream's records
-# An episode record: its place in the run, these figures (name -> decimals kept), the episode's
+# An episode record: its place in the run, its metrics (``EPISODE_FIGURES``: ``metrics.METRICS``), its
 # points per reward component (the scenario's: sim.reward_component_names), its stockouts, and
 # for some episodes the day-by-day trajectory.
 # train.py writes it (``episode_record``), ``StreamReader`` reads it, the dashboard charts it.
-EPISODE_FIGURES: dict[str, int] = {
-    "reward": 2,  # the episode's total, in the env's points
-    "fill_rate": 4,
-    "stockouts_per_day": 4,
-    "utilization": 4,
-    "order_accuracy": 4,
-    "allocation_quality": 4,
-    "cost_per_day": 4,  # 0 where the scenario counts no money
-    "profit_per_day": 4,
-}
-TRAJECTORY_FIELDS = ("stock", "demand", "orders", "sales", "ordered")  # (days, n_products) whole units each
+STREAM_KEYS = {"mean_reward": "reward"}  # metric -> the stream's own name for it (kept: old streams are read)
+DECIMALS = {"mean_reward": 2}  # decimals a figure keeps in the stream (the reward is in the env's points); else 4
+EPISODE_FIGURES: dict[str, int] = {STREAM_KEYS.get(name, name): DECIMALS.get(name, 4) for name in METRICS}
+TRAJECTORY_FIELDS = tuple(name for name in TRAJECTORY if name != "lost_sales")
+
+
+def stream_figures(metrics: dict[str, float]) -> dict[str, float]:
+    """An episode's ``metrics`` under the stream's keys (``STREAM_KEYS``)."""
+    return {STREAM_KEYS.get(name, name): value for name, value in metrics.items()}
 
 
 def trajectory_fields(config: InventoryConfig) -> tuple[str, ...]:
-    """The day-by-day arrays a sampled episode carries: ``TRAJECTORY_FIELDS``, and ``in_transit``
+    """The day-by-day arrays a sampled episode carries: ``TRAJECTORY_FIELDS`` (its units per product
+    of ``metrics.TRAJECTORY``, less the lost sales, which are demand - sales), and ``in_transit``
     (units still in transit at the end of each day) where orders can be in transit."""
     return (*TRAJECTORY_FIELDS, "in_transit") if config.transit_slots else TRAJECTORY_FIELDS
 

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inventory_rl.cli.common import SCENARIO_HELP, SET_HELP, bounded_int
+from inventory_rl.cli.common import (
+    DEFAULT_LOG_DIR,
+    SCENARIO_HELP,
+    SEED_HELP,
+    SEED_TYPE,
+    SET_HELP,
+    bounded_int,
+    directory_path,
+)
 from inventory_rl.training.settings import AGENT_HYPERPARAMS, DEFAULT_N_ENVS, PRESETS
 from inventory_rl.world.config import DEFAULT_SCENARIO
 
@@ -30,9 +38,9 @@ class Args:
         "with --resume: what the resumed run had left)",
         type=bounded_int(1),
     )
-    seed: int = option(0, "random seed; the same seed gives the same model", type=bounded_int(0, 2**32 - 1))
+    seed: int = option(0, SEED_HELP, type=SEED_TYPE)  # the other commands: cli.common.add_shared_arguments
     n_envs: int = option(DEFAULT_N_ENVS, "parallel envs", type=bounded_int(1, 256))
-    log_dir: Path = option(Path("logs"), "output directory", type=Path)
+    log_dir: Path = option(DEFAULT_LOG_DIR, "output directory", type=directory_path, metavar="DIR")
     checkpoint_freq: int = option(
         10_000, "save a checkpoint every this many environment steps, whatever --n-envs is", type=bounded_int(1)
     )

@@ -17,6 +17,7 @@ from inventory_rl.runs.stream import (
     TRAJECTORY_FIELDS,
     StreamWriter,
     episode_record,
+    stream_figures,
     trajectory_fields,
 )
 from inventory_rl.training.model import save_model
@@ -32,10 +33,8 @@ def summarize_episode(result: EpisodeResult, fields: tuple[str, ...] = TRAJECTOR
     """An episode's figures (``stream.EPISODE_FIGURES``, in the env's points, not the training
     reward) and its trajectory (the arrays ``fields``: ``stream.trajectory_fields``), measured by
     ``metrics.EpisodeResult`` so the stream and evaluations agree."""
-    metrics = result.metrics()
     return {
-        **metrics,
-        "reward": metrics["mean_reward"],  # evaluate's per-episode value: the episode's total
+        **stream_figures(result.metrics()),
         "reward_components": {name: float(points.sum()) for name, points in result.reward_components.items()},
         "stockouts": int(result.daily["stockouts"].sum()),
         "trajectory": {key: getattr(result, key) for key in fields},

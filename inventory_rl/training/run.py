@@ -2,7 +2,7 @@
 identity), its files (run config, stream, checkpoints, TensorBoard) and its callbacks.
 
 ``train(args)`` is what ``python train.py`` does; ``tune.py``'s trials build their env and model
-with the same ``make_training_env`` and ``training.model.build_model``. A run leaves in
+with the same ``build_new_model``. A run leaves in
 ``--log-dir``: ``real_inventory_model.zip`` (also saved on Ctrl-C), ``checkpoints/``, ``sb3_logs/``
 (TensorBoard, the inventory metrics under ``inventory/``), ``run_config.json`` and
 ``stream_data.json`` (the JSON Lines stream the dashboard tails).
@@ -25,16 +25,20 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import CallbackList, ProgressBarCallback
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
+from inventory_rl.agent.dcl import Improvement
 from inventory_rl.agent.vec_env import AgentVecEnv
-from inventory_rl.runs.files import describe_error, write_json_atomic
+from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import (
     CHECKPOINT_DIR,
     MODEL_NAME,
     RUN_CONFIG_NAME,
     STREAM_NAME,
     ModelLoadError,
+    RunConfig,
+    ScenarioRecord,
     load_run_config,
     resolve_model_path,
+    write_run_config,
 )
 from inventory_rl.runs.lock import training_lock
 from inventory_rl.runs.stream import (
@@ -51,7 +55,7 @@ from inventory_rl.training.callbacks import (
 )
 from inventory_rl.training.model import build_model, load_model, save_model, warm_start
 from inventory_rl.training.settings import TORCH_THREADS, preset_timesteps, run_settings
-from inventory_rl.world.config import DEFAULT_SCENARIO, InventoryConfig, ScenarioError, load_scenario
+from inventory_rl.world.config import InventoryConfig, ScenarioError, load_scenario
 
 # ---------------------------------------------------------------------------- files
 TENSORBOARD_DIR = "sb3_logs"
@@ -131,11 +135,38 @@ def open_stream(path: Path, header: dict) -> tuple[StreamWriter, int]:
     return StreamWriter(path, header), 1
 
 
+class NewModel(NamedTuple):
+    """A new run's training envs and model, as ``build_new_model`` makes them."""
+
+    config: InventoryConfig  # what the envs play: the training part of the scenario's demand file
+    env: VecEnv
+    model: PPO
+    improvement: Improvement | None  # what the DCL warm start did, None where it did not run
+
+
+def build_new_model(
+    config: InventoryConfig,
+    agent: str,
+    settings: dict[str, Any],
+    n_envs: int,
+    seed: int,
+    tensorboard_log: str | None,
+) -> NewModel:
+    """The envs and the fresh PPO of a new run (``train.py``'s or a tuning trial's) on the training
+    part of ``config``'s demand file (days held out stay for evaluation), warm-started by DCL
+    where ``settings`` ask for it. One sequence, so that a seed gives the same model in both."""
+    config = config.with_demand_part("train")
+    env = make_training_env(config, n_envs, seed, agent, settings["gamma"])
+    model = build_model(env, seed, tensorboard_log, agent, settings)
+    improvement = warm_start(model, env, seed, settings)
+    return NewModel(config, env, model, improvement)
+
+
 class RunSetup(NamedTuple):
     """What a run starts from: a new model, or a saved one with its run's identity."""
 
     config: InventoryConfig
-    scenario: dict  # Scenario.to_dict() of the run's scenario
+    scenario: ScenarioRecord
     run_id: str
     agent: str  # structured or direct
     hyperparams: dict
@@ -145,8 +176,7 @@ class RunSetup(NamedTuple):
 
 
 def new_run(args: Args, tensorboard_log: str) -> RunSetup:
-    """A fresh PPO on the scenario of ``args`` (on the training part of its demand file, where
-    days are held out for evaluation), with its settings (``run_settings``)."""
+    """A fresh PPO on the scenario of ``args`` (``build_new_model``), with its settings (``run_settings``)."""
     try:
         scenario = load_scenario(args.scenario, args.overrides)
         settings = run_settings(scenario, args.agent, args.hyperparams)
@@ -154,14 +184,12 @@ def new_run(args: Args, tensorboard_log: str) -> RunSetup:
         raise BadArgument("--scenario", str(error)) from error
     except ValueError as error:
         raise BadArgument("--hyperparams", str(error)) from error
-    config = scenario.config.with_demand_part("train")
-    env = make_training_env(config, args.n_envs, args.seed, args.agent, settings["gamma"])
-    model = build_model(env, args.seed, tensorboard_log, args.agent, settings)
-    improvement = warm_start(model, env, args.seed, settings)
-    if improvement is not None:
-        print(improvement.describe())
+    built = build_new_model(scenario.config, args.agent, settings, args.n_envs, args.seed, tensorboard_log)
+    if built.improvement is not None:
+        print(built.improvement.describe())
     budget = args.total_timesteps or preset_timesteps(scenario, "quick")
-    return RunSetup(config, scenario.to_dict(), new_run_id(), args.agent, settings, env, model, budget)
+    record = ScenarioRecord.of(scenario)
+    return RunSetup(built.config, record, new_run_id(), args.agent, settings, built.env, built.model, budget)
 
 
 def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
@@ -173,23 +201,29 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
     try:
         path = resolve_model_path(args.resume)
         previous = load_run_config(path)
-        config = InventoryConfig.from_dict(previous["env_config"])
-        scenario = dict(previous.get("scenario", {"name": DEFAULT_SCENARIO}))
-        run_id, hyperparams = str(previous["run_id"]), dict(previous["hyperparams"])
-        agent = previous.get("agent", "structured")
+    except ModelLoadError as error:
+        raise BadArgument("--resume", str(error)) from error
+    if previous.run_id is None or previous.hyperparams is None:
+        missing = "run_id" if previous.run_id is None else "hyperparams"
+        raise BadArgument("--resume", f"the run config of {args.resume} lacks {missing}")
+    hyperparams = dict(previous.hyperparams)
+    base = None if previous.agent_base is None else dict(previous.agent_base)
+    try:
         env = make_training_env(
-            config, args.n_envs, args.seed, agent, hyperparams.get("gamma", 0.99), previous.get("agent_base")
+            previous.env_config, args.n_envs, args.seed, previous.agent, hyperparams.get("gamma", 0.99), base
         )
         model = load_model(path, env, tensorboard_log)
     except ModelLoadError as error:
         raise BadArgument("--resume", str(error)) from error
     except (KeyError, TypeError, ValueError) as error:
-        raise BadArgument("--resume", f"the run config of {args.resume} lacks {describe_error(error)}") from error
+        reason = describe_error(error)
+        raise BadArgument("--resume", f"the run config of {args.resume} is unusable ({reason})") from error
     model.set_random_seed(args.seed + model.num_timesteps)
-    budget = args.total_timesteps or int(previous.get("total_timesteps", 0)) - model.num_timesteps
+    budget = args.total_timesteps or previous.total_timesteps - model.num_timesteps
     if budget <= 0:
         raise BadArgument("--resume", "that run is complete; add --total-timesteps N to train N more steps")
-    return RunSetup(config, scenario, run_id, agent, hyperparams, env, model, budget)
+    config, scenario, agent = previous.env_config, previous.scenario, previous.agent
+    return RunSetup(config, scenario, previous.run_id, agent, hyperparams, env, model, budget)
 
 
 def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
@@ -225,25 +259,27 @@ def run_training(args: Args, setup: RunSetup) -> Path:
     """``train``'s work once the run is set up and the log directory is its alone."""
     log_dir = Path(args.log_dir)
     model, run_id = setup.model, setup.run_id
+    run_config = RunConfig(
+        env_config=setup.config,
+        scenario=setup.scenario,
+        agent=setup.agent,
+        agent_base=setup.env.get_attr("view")[0].base,  # the rule a structured agent corrects (free mode)
+        hyperparams={**setup.hyperparams, "n_envs": args.n_envs},
+        hyperparams_file=None if args.hyperparams is None else str(args.hyperparams),
+        seed=args.seed,
+        total_timesteps=model.num_timesteps + setup.budget,
+        run_id=run_id,
+        versions=library_versions(),
+        command=("python", "train.py", *args.to_argv()),
+    )
     header = {
         "type": "header",
         "run_id": run_id,
         "started": datetime.now().astimezone().isoformat(timespec="seconds"),
         "resumed": args.resume is not None,
-        "scenario": setup.scenario,
-        "env_config": setup.config.to_dict(),
-        "agent": setup.agent,
-        "agent_base": setup.env.get_attr("view")[0].base,  # the rule a structured agent corrects (free mode)
-        "hyperparams": {**setup.hyperparams, "n_envs": args.n_envs},
-        "hyperparams_file": None if args.hyperparams is None else str(args.hyperparams),
-        "seed": args.seed,
-        "total_timesteps": model.num_timesteps + setup.budget,
+        **run_config.to_dict(provenance=False),  # run_id stays second
     }
-    kept = ("scenario", "env_config", "agent", "agent_base", "hyperparams", "hyperparams_file", "seed")
-    kept += ("total_timesteps", "run_id")
-    run_config = {key: header[key] for key in kept}
-    run_config.update(versions=library_versions(), command=["python", "train.py", *args.to_argv()])
-    write_json_atomic(log_dir / RUN_CONFIG_NAME, run_config)
+    write_run_config(log_dir / RUN_CONFIG_NAME, run_config)
     stream, first_episode = open_stream(log_dir / STREAM_NAME, header)
     callback = make_callbacks(args, stream, run_id, first_episode)
 

@@ -1,8 +1,8 @@
 """Tuning PPO's settings with Optuna: one study, shared by as many workers as ``tune.py`` starts
 (``cli.tune`` is the command).
 
-Each trial trains PPO exactly as ``train.py`` would (``training.run.make_training_env`` on the training
-part of a demand file, ``training.model.build_model``, training seed ``--seed``) with settings that TPE
+Each trial trains PPO exactly as ``train.py`` would (``training.run.build_new_model``: on the training
+part of a demand file, warm-started where the settings ask, training seed ``--seed``) with settings that TPE
 samples, for ``--trial-timesteps`` steps, and scores the model on ``--eval-episodes`` episodes of
 seeds ``EVAL_SEED + k`` (800000, 800001, ...), which training (0 .. n_envs - 1), ``evaluate.py``
 (1000 + k) and rule tuning (900000 + k) never play: the scenario's main metric
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import optuna
-import sqlalchemy
+import sqlalchemy.exc
 import torch
 from optuna.trial import FrozenTrial, TrialState
 from stable_baselines3.common.callbacks import BaseCallback
@@ -50,8 +50,8 @@ from inventory_rl.agent.trained import TrainedAgent
 from inventory_rl.evaluation.episodes import score_batch
 from inventory_rl.evaluation.metrics import main_metric
 from inventory_rl.runs.files import describe_error, write_json_atomic
-from inventory_rl.runs.studies import StorageError, engine_kwargs, shown_url, sqlite_file
-from inventory_rl.training.run import build_model, make_training_env, warm_start
+from inventory_rl.runs.studies import NoStudies, cannot_use, read_storage, shown_url, write_storage
+from inventory_rl.training.run import build_new_model
 from inventory_rl.training.settings import (
     TORCH_THREADS,
     run_settings,
@@ -62,11 +62,8 @@ EVAL_SEED = 800_000  # evaluation episodes of the trials: seeds EVAL_SEED + k
 EVALUATIONS = 4  # scores per trial: at 1/4, 2/4 and 3/4 of its budget (reported, may prune) and at its end
 GRACE_HEARTBEATS = 4  # a trial whose worker missed this many heartbeats is taken as dead
 MAX_RETRIES = 3  # a dead worker's trial is run again up to this many times
-TABLE_RACE_ATTEMPTS = 5  # tries to open a fresh database on which other workers create the tables
 POLL_SECONDS = 2  # how often a worker that waits for trials running elsewhere looks at the study again
 PRUNER_STARTUP_TRIALS = 5  # the median pruner waits for this many complete trials
-CONNECT_SECONDS = 10  # a database server that does not answer within this is an error
-BUSY_SECONDS = 60  # how long a worker waits for a SQLite file other workers are writing (heartbeats)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # the trials --n-trials counts
 TAKEN = (*FINISHED, TrialState.RUNNING, TrialState.WAITING)  # trials that hold one of the --n-trials places
 
@@ -176,6 +173,7 @@ class Objective:
         self.n_trials = args.n_trials
         self.trial_timesteps = args.trial_timesteps
         self.defaults = run_settings(scenario, args.agent, None)
+        self.config = scenario.config
         self.train_config = scenario.config.with_demand_part("train")
         self.eval_seeds = list(range(EVAL_SEED, EVAL_SEED + args.eval_episodes))
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -190,9 +188,8 @@ class Objective:
         settings = sample_settings(trial, self.defaults, self.n_envs, self.trial_timesteps)
         for key, value in {"worker": self.worker, "seed": self.seed, "settings": settings}.items():
             trial.set_user_attr(key, value)
-        env = make_training_env(self.train_config, self.n_envs, self.seed, self.agent, settings["gamma"])
-        model = build_model(env, self.seed, None, self.agent, settings)
-        warm_start(model, env, self.seed, settings)  # as train.py does, where the scenario's settings ask
+        built = build_new_model(self.config, self.agent, settings, self.n_envs, self.seed, None)  # as train.py
+        env, model = built.env, built.model
         # The model as a policy (correcting the rule that training's view corrects, in free order
         # mode, as train.py records it); it plays the model as it is at each score.
         policy = TrainedAgent(model, self.train_config, self.agent, env.get_attr("view")[0].base)
@@ -222,45 +219,24 @@ def claim_place(trial: optuna.Trial, n_trials: int) -> None:
 
 
 # ---------------------------------------------------------------------------- the study
-def connection_settings(url: str) -> dict[str, Any]:
-    """``runs.studies.engine_kwargs`` with this command's timeouts: workers write heartbeats to a
-    shared SQLite file, so a busy one is waited for longer than a silent server."""
-    return engine_kwargs(url, connect_timeout=CONNECT_SECONDS, busy_timeout=BUSY_SECONDS)
-
-
 def find_study_attrs(url: str, name: str) -> dict[str, Any]:
     """The user attributes of study ``name`` in ``url`` (none if there is no such study).
 
-    Writes nothing: a SQLite file that does not exist is not created, a database without
-    Optuna's tables is left without them. ``StorageError`` if the URL is malformed or names a
-    database that cannot be reached or read."""
+    Writes nothing (``runs.studies.read_storage``): a SQLite file that does not exist is not
+    created, a database without Optuna's tables is left without them. ``StorageError`` if the URL
+    is malformed or names a database that cannot be reached or read."""
     try:
-        database = sqlite_file(url)
-        kwargs = connection_settings(url)
-        engine = sqlalchemy.create_engine(url, **kwargs)
-    except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, ValueError, ImportError) as error:
-        raise StorageError(f"{url!r} is not a usable database URL ({describe_error(error)})") from None
-    storage = None
+        storage = read_storage(url)
+    except NoStudies:
+        return {}
     try:
-        if database is not None and not database.exists():
-            if database.parent.exists() and not database.parent.is_dir():
-                raise StorageError(f"{database.parent} is not a directory")
-            return {}
-        with engine.connect() as connection:
-            if not sqlalchemy.inspect(connection).has_table("studies"):
-                return {}
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, skip_table_creation=True)
-        try:
-            return storage.get_study_user_attrs(storage.get_study_id_from_name(name))
-        except KeyError:
-            return {}
+        return storage.get_study_user_attrs(storage.get_study_id_from_name(name))
+    except KeyError:
+        return {}
     except sqlalchemy.exc.SQLAlchemyError as error:
-        reason = describe_error(getattr(error, "orig", None) or error)
-        raise StorageError(f"cannot use {shown_url(url)} ({reason})") from None
+        raise cannot_use(url, error) from None
     finally:
-        engine.dispose()
-        if storage is not None:
-            storage.engine.dispose()
+        storage.engine.dispose()
 
 
 def default_study_name(scenario: str, agent: str, overrides: Sequence[str]) -> str:
@@ -297,25 +273,12 @@ def mismatch(existing: dict[str, Any], wanted: dict[str, Any]) -> str | None:
     return None
 
 
-def rdb_storage(url: str, **kwargs: Any) -> optuna.storages.RDBStorage:
-    """Optuna's storage in ``url``, whose tables it creates if missing. Workers that start
-    together on a fresh database race to create them, and all but one fail (PostgreSQL
-    refuses the second ``CREATE TYPE``): those try again, and find the tables made."""
-    for _ in range(TABLE_RACE_ATTEMPTS - 1):
-        try:
-            return optuna.storages.RDBStorage(url, **kwargs)
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            time.sleep(1.0)
-    return optuna.storages.RDBStorage(url, **kwargs)
-
-
 def open_study(url: str, name: str, attrs: dict[str, Any], seed: int, heartbeat: int) -> optuna.Study:
-    """Study ``name`` in ``url``, created if it does not exist yet (by whichever worker comes
-    first), with the ``attrs`` it lacks. Trials record a heartbeat; a stale one is failed and
-    queued again."""
-    storage = rdb_storage(
+    """Study ``name`` in ``url`` (``runs.studies.write_storage``: the storage too), created if it
+    does not exist yet (by whichever worker comes first), with the ``attrs`` it lacks. Trials
+    record a heartbeat; a stale one is failed and queued again."""
+    storage = write_storage(
         url,
-        engine_kwargs=connection_settings(url),
         heartbeat_interval=heartbeat,
         grace_period=GRACE_HEARTBEATS * heartbeat,
         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES),

@@ -30,9 +30,10 @@ SCENARIO_DIR = Path(str(resources.files("inventory_rl") / "scenarios"))
 DEFAULT_SCENARIO = "default"
 ORDER_MODES = ("fill", "free")
 REWARD_MODES = ("original", "cost", "profit")
-DEMAND_MODELS = ("poisson", "negative_binomial", "file")
+DEMAND_MODELS = ("poisson", "negative_binomial", "uniform", "constant", "file", "none")
+UNMET_DEMAND = ("lost", "backorder")
 DEMAND_PARTS = ("all", "train", "holdout")
-COST_FIELDS = ("holding_cost", "lost_sale_cost", "order_cost", "unit_cost", "price")
+COST_FIELDS = ("holding_cost", "lost_sale_cost", "backorder_cost", "order_cost", "unit_cost", "price")
 
 
 class ScenarioError(ValueError):
@@ -58,8 +59,13 @@ class InventoryConfig:
     ``"negative_binomial"``: the same mean with variance ``mean + mean**2 / nb_shape``),
     times ``weekly[weekday]`` (day 1 of an episode is a Monday), times ``1 + trend * (day - 1)``
     and, with chance ``shock_prob`` per product and episode, times ``shock_factor`` from a
-    random day of the episode on. ``demand_model = "file"`` reads ``demand_file`` instead (see
-    ``demand.DemandData``). Supply: lead times from ``lead_time`` to ``lead_time_max`` days
+    random day of the episode on, and from day ``step_day`` on (0: never) times ``step_factor``
+    (a known step, as in the beer game). ``"uniform"``: each day's demand is a whole number drawn
+    uniformly from ``rate_low`` to ``rate_high``; ``"constant"``: each day's demand is the rate
+    itself (rounded); ``"none"``: no customers buy here (a network's DC or factory).
+    ``demand_model = "file"`` reads ``demand_file`` instead (see ``demand.DemandData``). Demand
+    that cannot be met is lost, or with ``unmet_demand = "backorder"`` owed and served first on
+    later days, at ``backorder_cost`` per unit and day. Supply: lead times from ``lead_time`` to ``lead_time_max`` days
     (0: always ``lead_time``), a disrupted day (chance ``disruption_prob``) ships nothing, a
     partial shipment (chance ``partial_prob`` per product) delivers a share ~ U[partial_min, 1).
     Decision: ``order_mode`` ``"fill"`` orders the whole gap, ``"free"`` adds the share of the gap
@@ -80,6 +86,8 @@ class InventoryConfig:
     trend: float = 0.0
     shock_prob: float = 0.0
     shock_factor: float = 2.0
+    step_day: int = 0  # from this day of the episode on (1-based; 0: never) the rate is step_factor times as high
+    step_factor: float = 1.0
     demand_file: str = ""
     holdout_days: int = 0  # file demand: the last days, kept for evaluation
     demand_part: str = "all"  # file demand: windows from "all" days, the "train" part or the "holdout"
@@ -96,6 +104,8 @@ class InventoryConfig:
     # costs and profit (per unit and day, except order_cost: per product ordered)
     holding_cost: float = 0.0
     lost_sale_cost: float = 0.0
+    unmet_demand: str = "lost"  # "lost" or "backorder": owed to the customer, served first on later days
+    backorder_cost: float = 0.0  # per unit owed to customers at the end of a day
     order_cost: float = 0.0
     unit_cost: float = 0.0
     price: float = 0.0
@@ -143,6 +153,24 @@ class InventoryConfig:
             _check(0 <= getattr(self, key) <= 1, key, "a probability in [0, 1]", getattr(self, key))
         _check(0 <= self.partial_min <= 1, "partial_min", "a share in [0, 1]", self.partial_min)
         _check(self.demand_model != "file" or self.demand_file, "demand_file", "set when demand_model is file", "")
+        _check(self.step_day >= 0, "step_day", "at least 0 (0: no step)", self.step_day)
+        _check(self.step_factor >= 0, "step_factor", "at least 0", self.step_factor)
+        if self.demand_model == "uniform":
+            for key in ("rate_low", "rate_high"):
+                _check(
+                    getattr(self, key) == int(getattr(self, key)),
+                    key,
+                    "a whole number of units (uniform demand)",
+                    getattr(self, key),
+                )
+            _check(self.step_day == 0, "step_day", "0 with uniform demand (a step scales a rate)", self.step_day)
+        _check(self.unmet_demand in UNMET_DEMAND, "unmet_demand", f"one of {UNMET_DEMAND}", self.unmet_demand)
+        _check(
+            self.unmet_demand == "lost" or self.reward_mode != "original",
+            "unmet_demand",
+            "lost with the original reward (it counts lost units); backorders are counted in money",
+            self.unmet_demand,
+        )
         _check(self.holdout_days >= 0, "holdout_days", "at least 0", self.holdout_days)
         _check(self.demand_part in DEMAND_PARTS, "demand_part", f"one of {DEMAND_PARTS}", self.demand_part)
         _check(
@@ -187,7 +215,7 @@ class InventoryConfig:
     @functools.cached_property
     def has_varying_rates(self) -> bool:
         """The true demand rate of a product changes within an episode."""
-        return len(set(self.weekly)) > 1 or self.trend != 0 or self.shock_prob > 0
+        return len(set(self.weekly)) > 1 or self.trend != 0 or self.shock_prob > 0 or self.step_day > 0
 
     @functools.cached_property
     def rates_known(self) -> bool:
@@ -299,7 +327,7 @@ def load_scenario(name_or_path: str = DEFAULT_SCENARIO, overrides: Sequence[str]
     resolved against the scenario file's folder.
     """
     path = scenario_path(name_or_path)
-    shown = _shown(path)
+    shown = shown_path(path)
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -307,6 +335,11 @@ def load_scenario(name_or_path: str = DEFAULT_SCENARIO, overrides: Sequence[str]
         raise ScenarioError(f"no scenario {name_or_path!r} ({shown} does not exist); known: {known}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ScenarioError(f"{shown}: not a readable TOML file ({error})") from None
+    if "nodes" in table:
+        raise ScenarioError(
+            f"{shown}: a network of warehouses ([nodes.NAME] tables), not one warehouse: "
+            "play it with gymnasium.make('InventoryNetwork-v0', scenario=...)"
+        )
     description = table.pop("description", "")
     train = table.pop("train", {})
     if not isinstance(description, str) or not isinstance(train, dict):
@@ -344,7 +377,7 @@ def apply_overrides(
     return config
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """``path`` relative to the working directory when it lies below it (shorter messages)."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,8 @@ def draw_demands(config: InventoryConfig, rngs: Sequence[np.random.Generator]) -
         dates = [date for _, date in windows]
         return EpisodeDemand(demand, None, None, np.array([date.weekday() for date in dates]), dates)
     n, days = config.n_products, config.history_days + config.episode_days
+    if config.demand_model in ("none", "uniform"):
+        return _known_demand(config, rngs)
     bases = [rng.uniform(config.rate_low, config.rate_high, n) for rng in rngs]
     if not config.has_varying_rates and config.demand_model == "poisson":
         # the original's draws: the rates, then every day at once
@@ -86,6 +89,8 @@ def draw_demands(config: InventoryConfig, rngs: Sequence[np.random.Generator]) -
         base_rates = np.stack(bases)
         if config.demand_model == "poisson":
             draws = np.stack([rng.poisson(rate) for rng, rate in zip(rngs, rates, strict=True)])
+        elif config.demand_model == "constant":  # the rate itself, every day: nothing more is drawn
+            draws = np.rint(rates).astype(np.int64)
         else:  # negative binomial with mean `rates` and variance rates + rates**2 / nb_shape
             shape = config.nb_shape
             draws = np.stack(
@@ -93,6 +98,23 @@ def draw_demands(config: InventoryConfig, rngs: Sequence[np.random.Generator]) -
             )
     first_weekday = np.full(len(rngs), -config.history_days % 7)  # day 1 of the episode is a Monday
     return EpisodeDemand(np.minimum(draws, config.max_demand), rates, base_rates, first_weekday, [None] * len(rngs))
+
+
+def _known_demand(config: InventoryConfig, rngs: Sequence[np.random.Generator]) -> EpisodeDemand:
+    """Demand without hidden rates: none at all (``"none"``: a node where no customers buy, which
+    draws nothing), or uniform whole numbers from ``rate_low`` to ``rate_high`` (their mean is known)."""
+    n, days = config.n_products, config.history_days + config.episode_days
+    shape = (len(rngs), days, n)
+    if config.demand_model == "none":
+        demand, mean = np.zeros(shape, np.int64), 0.0
+    else:
+        low, high = int(config.rate_low), int(config.rate_high)
+        demand = np.stack([rng.integers(low, high + 1, (days, n)) for rng in rngs])
+        mean = (low + high) / 2
+    base_rates = np.full((len(rngs), n), mean)
+    rates = np.broadcast_to(base_rates[:, None, :], shape)
+    first_weekday = np.full(len(rngs), -config.history_days % 7)
+    return EpisodeDemand(np.minimum(demand, config.max_demand), rates, base_rates, first_weekday, [None] * len(rngs))
 
 
 def _episode_rates(config: InventoryConfig, rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
@@ -108,10 +130,12 @@ def _episode_rates(config: InventoryConfig, rng: np.random.Generator, base: np.n
 
 
 def _day_factors(config: InventoryConfig) -> np.ndarray:
-    """The weekly factor times the trend of each day of an episode, history days first."""
+    """The weekly factor times the trend (and the step) of each day of an episode, history days first."""
     days = np.arange(config.history_days + config.episode_days)
     weekday = (days - config.history_days) % 7
     trend = np.maximum(1.0 + config.trend * (days - config.history_days), 0.0)
+    if config.step_day > 0:  # episode day d (1-based) is row history_days + d - 1
+        trend = trend * np.where(days >= config.history_days + config.step_day - 1, config.step_factor, 1.0)
     return np.asarray(config.weekly)[weekday] * trend
 
 
@@ -176,9 +200,15 @@ def _read_demand_csv(path: str, modified: int) -> DemandData:
 
 
 def _parse_date(path: str, line: int, text: str | None) -> dt.date:
+    """A ``YYYY-MM-DD`` date; a one-line ``ScenarioError`` that says whether the text is not a date
+    in that form or names a day that does not exist (``2023-02-30``)."""
+    stripped = (text or "").strip()
     try:
-        return dt.date.fromisoformat((text or "").strip())
+        return dt.date.fromisoformat(stripped)
     except ValueError:
+        form = re.fullmatch(r"\d{4}-(\d{2})-(\d{2})", stripped)
+        if form and 1 <= int(form[1]) <= 12 and 1 <= int(form[2]) <= 31:  # a month and day, not in that month
+            raise ScenarioError(f"{path}, line {line}: date {text!r} does not exist") from None
         raise ScenarioError(f"{path}, line {line}: date {text!r} is not YYYY-MM-DD") from None
 
 

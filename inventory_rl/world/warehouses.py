@@ -40,8 +40,17 @@ import numpy as np
 
 from inventory_rl.world.config import InventoryConfig
 from inventory_rl.world.demand import draw_demands
+from inventory_rl.world.observation import (
+    AVG7_DEMAND,
+    DEMAND_RATIO,
+    FREE_SPACE,
+    IN_TRANSIT,
+    N_FEATURES,
+    STOCK,
+    TOTAL_STOCK,
+    YESTERDAY_DEMAND,
+)
 
-N_FEATURES = 6  # per product, before any in-transit features
 MAX_ORDER_UNITS = 1_000_000  # keeps the int64 order arithmetic (ordered @ ordered) exact
 REWARD_COMPONENTS = ("order_accuracy", "perfect_fulfillment", "stock_bonus", "allocation", "stockout_penalty")
 COST_PARTS = ("holding", "lost_sale", "ordering", "purchase")
@@ -241,6 +250,9 @@ def order_units(
     return _split(weights, totals, m), totals
 
 
+Orders = tuple[np.ndarray, PerWarehouse, np.ndarray, PerWarehouse]  # placed, their total, accepted, their total
+
+
 @dataclass(slots=True)
 class Day:
     """What one step did to every warehouse of a batch: arrays with a leading batch axis
@@ -258,7 +270,7 @@ class Day:
     gap: np.ndarray  # (batch,) capacity - stock - in transit, when ordering
     on_shelf: np.ndarray  # (batch,) units on the shelf after delivery
     total_demand: np.ndarray  # (batch,)
-    total_lost: np.ndarray  # (batch,)
+    total_lost: np.ndarray  # (batch,) units of the day's demand not served that day (lost, or owed)
     error: np.ndarray  # (batch,) |units placed - gap|
     correlation: np.ndarray  # (batch,) of the order with the 7-day average demand
     disrupted: np.ndarray  # (batch,) bool
@@ -267,6 +279,8 @@ class Day:
     revenue: np.ndarray | None
     reward_components: dict[str, np.ndarray]  # (batch,) each; they sum to the reward
     reward: np.ndarray  # (batch,)
+    backordered: np.ndarray | None = None  # with backorders: units of the day's demand owed, not served
+    backorders: np.ndarray | None = None  # with backorders: units owed to customers at the end of the day
 
 
 class Warehouses:
@@ -303,6 +317,15 @@ class Warehouses:
         self._slots = cfg.transit_slots
         self._supply_risk = cfg.has_supply_risk
         self._costly = cfg.has_costs
+        self._backorders = cfg.unmet_demand == "backorder"
+        self.backlog = np.zeros((batch, n), np.int64)  # units owed to customers (backorders only)
+        # A node of a network (world.networks) is supplied by the network, which puts today's
+        # shipments in its pipeline (``put_in_transit``) before the day; the order it places is
+        # counted against its gap with what it has on order (placed, not yet shipped).
+        self.networked = False
+        self.on_order = np.zeros((batch, n), np.int64)
+        self.inbound = np.zeros((batch, n), np.int64)  # networked: units its supplier shipped to it today
+        self.night_stock: np.ndarray | None = None  # networked: what it holds overnight, after its own shipments
         self._math = ONE_MATH if batch == 1 else BATCH_MATH  # the same rules, see _BatchMath
 
     # ------------------------------------------------------------------ episodes
@@ -335,6 +358,8 @@ class Warehouses:
         self.pipeline = np.zeros_like(self.pipeline)
         self.transit_total = np.zeros(self.batch, np.int64)
         self.gap = cfg.capacity - self.stock_total
+        self.backlog = np.zeros((self.batch, n), np.int64)
+        self.on_order = np.zeros((self.batch, n), np.int64)
 
     def start_from(self, stock: np.ndarray, pipeline: np.ndarray, demand: np.ndarray) -> None:
         """Start every warehouse from a given state, ``stock`` ``(batch, n)`` and ``pipeline``
@@ -369,9 +394,9 @@ class Warehouses:
         totals = avg7.sum(axis=2, keepdims=True)
         ratio = np.divide(avg7, totals, out=np.full_like(avg7, 1.0 / n), where=totals > 0)
         self._obs = np.zeros_like(self._obs)
-        self._obs[..., 1] = self.demand[:, h - 1 :] * (1.0 / cfg.max_demand)
-        self._obs[..., 2] = avg7 * (1.0 / cfg.max_demand)
-        self._obs[..., 3] = ratio
+        self._obs[..., YESTERDAY_DEMAND] = self.demand[:, h - 1 :] * (1.0 / cfg.max_demand)
+        self._obs[..., AVG7_DEMAND] = avg7 * (1.0 / cfg.max_demand)
+        self._obs[..., DEMAND_RATIO] = ratio
         self._avg7_centered = avg7 - totals * (1.0 / n)
         self._avg7_norm = np.sqrt(np.einsum("bij,bij->bi", self._avg7_centered, self._avg7_centered))
         self._daily_total_demand = self.demand[:, h:].sum(axis=2)
@@ -381,11 +406,11 @@ class Warehouses:
         """The observation of every warehouse for today, ``(batch, n_products * n_features)``."""
         cfg, m = self.config, self._math
         rows = self._obs[:, self.day]
-        rows[..., 0] = self.stock / cfg.max_demand
-        rows[..., 4] = m.column(m.read(self.stock_total) / cfg.capacity)
-        rows[..., 5] = m.column(m.read(self.gap) / cfg.capacity)
+        rows[..., STOCK] = self.stock / cfg.max_demand
+        rows[..., TOTAL_STOCK] = m.column(m.read(self.stock_total) / cfg.capacity)
+        rows[..., FREE_SPACE] = m.column(m.read(self.gap) / cfg.capacity)
         if self._slots:
-            rows[..., N_FEATURES:] = in_transit(self.pipeline, self._slots) / cfg.max_demand
+            rows[..., IN_TRANSIT:] = in_transit(self.pipeline, self._slots) / cfg.max_demand
         return rows.reshape(self.batch, -1).copy()
 
     def rates_ahead(self, horizon: int) -> np.ndarray | None:
@@ -405,14 +430,7 @@ class Warehouses:
     def step_fractions(self, actions: np.ndarray) -> Day:
         """One day with orders given as the env's actions, ``(batch, action_size)``: fractions of
         the gap per product, clipped to [0, 1], plus in free mode the share of the gap to order."""
-        cfg = self.config
-        actions = np.asarray(actions, np.float64)
-        if actions.shape != (self.batch, cfg.action_size):
-            raise ValueError(f"actions must have shape {(self.batch, cfg.action_size)}, got {actions.shape}")
-        if not self._math.finite(actions):
-            raise ValueError(f"actions must be finite, got {actions}")
-        units, totals = order_units(actions, self.gap, cfg, self._math)
-        return self._advance(units, totals, units, totals)
+        return self.advance(*self.orders_from_fractions(actions))
 
     def step_units(self, units: np.ndarray) -> Day:
         """One day with orders in whole units per product, ``(batch, n_products)`` (manual play).
@@ -421,6 +439,21 @@ class Warehouses:
         remainders) to fit exactly. ``ValueError`` for negative, fractional, non-finite or
         absurdly large (> ``MAX_ORDER_UNITS``) orders.
         """
+        return self.advance(*self.orders_from_units(units))
+
+    def orders_from_fractions(self, actions: np.ndarray) -> Orders:
+        """The day's orders of env actions (see ``step_fractions``): placed and accepted, with totals."""
+        cfg = self.config
+        actions = np.asarray(actions, np.float64)
+        if actions.shape != (self.batch, cfg.action_size):
+            raise ValueError(f"actions must have shape {(self.batch, cfg.action_size)}, got {actions.shape}")
+        if not self._math.finite(actions):
+            raise ValueError(f"actions must be finite, got {actions}")
+        units, totals = order_units(actions, self.gap, cfg, self._math)
+        return units, totals, units, totals
+
+    def orders_from_units(self, units: np.ndarray) -> Orders:
+        """The day's orders of whole units (see ``step_units``): placed, and accepted within the gap."""
         placed = np.asarray(units, np.float64)
         shape = (self.batch, self.config.n_products)
         if placed.shape != shape:
@@ -440,10 +473,11 @@ class Warehouses:
         accepted = ordered.copy()
         if over.any():
             accepted[over] = _split(ordered[over].astype(np.float64), gap[over], BATCH_MATH)
-        return self._advance(ordered, n_ordered, accepted, np.minimum(n_ordered, gap))
+        return ordered, n_ordered, accepted, np.minimum(n_ordered, gap)
 
-    def _advance(self, ordered: np.ndarray, n_ordered: np.ndarray, accepted: np.ndarray, n_accepted: np.ndarray) -> Day:
-        """Ship, deliver, serve the day's demand, count it, and move to the next day."""
+    def advance(self, ordered: np.ndarray, n_ordered: np.ndarray, accepted: np.ndarray, n_accepted: np.ndarray) -> Day:
+        """Ship, deliver, serve the day's demand, count it, and move to the next day. A network
+        (``networked``) has already shipped to this warehouse: it only receives, serves and counts."""
         if not self.started:
             raise RuntimeError("call reset() before step()")
         cfg, m = self.config, self._math
@@ -454,36 +488,35 @@ class Warehouses:
         gap, n_ordered = m.read(gaps), m.read(n_ordered)
         transit_total = m.read(self.transit_total)
         disrupted = self.disrupted[:, day]
-        if self._supply_risk:
-            shipped = accepted
-            if cfg.partial_prob > 0:
-                shipped = (accepted * self.delivered_share[:, day]).astype(np.int64)  # floor of the share
-            if cfg.disruption_prob > 0:
-                shipped = np.where(disrupted[:, None], 0, shipped)
-            if cfg.lead_time_max > cfg.lead_time:  # each order its own lead time
-                batch_index, product = np.nonzero(shipped)
-                np.add.at(
-                    self.pipeline,
-                    (batch_index, self.lead_times[batch_index, day, product] - 1, product),
-                    shipped[batch_index, product],
-                )
-            else:
-                self.pipeline[:, cfg.lead_time - 1] += shipped
-            received = self.pipeline[:, 0].copy()
-            self.pipeline[:, :-1] = self.pipeline[:, 1:]
-            self.pipeline[:, -1] = 0
-            n_received = m.units(received)
+        if self.networked:  # the network put today's shipments on the way and counted them in transit
+            shipped = self.inbound
+            received, n_received = self._arrivals()
+            transit_total = transit_total - n_received
+        elif self._supply_risk:
+            shipped = self.supplier_ships(accepted, day)
+            self.put_in_transit(shipped, day)
+            received, n_received = self._arrivals()
             transit_total = transit_total + m.units(shipped) - n_received
         else:
             shipped, received, n_received = accepted, accepted, m.read(n_accepted)
         shelf = self.stock + received
         on_shelf = m.read(self.stock_total) + n_received
         demand = self.demand[:, cfg.history_days + day]
-        sales = np.minimum(shelf, demand)
-        lost = demand - sales
-        total_sales = m.units(sales)
         total_demand = self._daily_total_demand[:, day]
-        total_lost = m.read(total_demand) - total_sales
+        backordered = None
+        if self._backorders:  # what is owed is served first, then the day's demand; the rest is owed
+            owed = self.backlog + demand
+            sales = np.minimum(shelf, owed)
+            backordered = demand - np.minimum(np.maximum(shelf - self.backlog, 0), demand)
+            self.backlog = owed - sales
+            lost = np.zeros_like(demand)
+            total_sales = m.units(sales)
+            total_lost = m.units(backordered)
+        else:
+            sales = np.minimum(shelf, demand)
+            lost = demand - sales
+            total_sales = m.units(sales)
+            total_lost = m.read(total_demand) - total_sales
         self.stock = shelf - sales
         stock_total = on_shelf - total_sales
         self.day = day + 1
@@ -497,8 +530,11 @@ class Warehouses:
         cost_parts, revenue = self._money(ordered, accepted, shipped, sales, lost) if self._costly else ({}, None)
         components = self._reward_components(error, total_lost, on_shelf, correlation, cost_parts, revenue)
         reward = functools.reduce(operator.add, components.values())  # left to right, like the original's sum
+        free = (cfg.capacity - stock_total) - transit_total
+        if self.networked:
+            free = free - m.units(self.on_order)
         self.stock_total, self.gap, self.transit_total, on_shelf, total_lost, error = m.store(
-            stock_total, (cfg.capacity - stock_total) - transit_total, transit_total, on_shelf, total_lost, error
+            stock_total, free, transit_total, on_shelf, total_lost, error
         )
         correlation, reward, *points = m.store(correlation, reward, *components.values())
         return Day(
@@ -523,19 +559,56 @@ class Warehouses:
             revenue=revenue,
             reward_components=dict(zip(components, points, strict=True)),
             reward=reward,
+            backordered=backordered,
+            backorders=self.backlog if self._backorders else None,
         )
+
+    def supplier_ships(self, accepted: np.ndarray, day: int) -> np.ndarray:
+        """What the outside supplier ships of ``accepted`` on ``day``: all of it, the drawn share of a
+        partial shipment (floored), nothing on a disrupted day."""
+        cfg = self.config
+        shipped = accepted
+        if cfg.partial_prob > 0:
+            shipped = (accepted * self.delivered_share[:, day]).astype(np.int64)  # floor of the share
+        if cfg.disruption_prob > 0:
+            shipped = np.where(self.disrupted[:, day][:, None], 0, shipped)
+        return shipped
+
+    def put_in_transit(self, shipped: np.ndarray, day: int, lead_time: int | None = None) -> None:
+        """Put units shipped today in the pipeline: each order its own drawn lead time where lead
+        times are random, else ``lead_time`` days (default: the supply lane's); slot k arrives in k days."""
+        cfg = self.config
+        if lead_time is None and cfg.lead_time_max > cfg.lead_time:
+            batch_index, product = np.nonzero(shipped)
+            np.add.at(
+                self.pipeline,
+                (batch_index, self.lead_times[batch_index, day, product] - 1, product),
+                shipped[batch_index, product],
+            )
+        else:
+            self.pipeline[:, (lead_time or cfg.lead_time) - 1] += shipped
+
+    def _arrivals(self) -> tuple[np.ndarray, PerWarehouse]:
+        """Take today's arrivals out of the pipeline (moving it a day on): the units and their total."""
+        received = self.pipeline[:, 0].copy()
+        self.pipeline[:, :-1] = self.pipeline[:, 1:]
+        self.pipeline[:, -1] = 0
+        return received, self._math.units(received)
 
     def _money(
         self, ordered: np.ndarray, accepted: np.ndarray, shipped: np.ndarray, sales: np.ndarray, lost: np.ndarray
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Each cost part and the revenue, per warehouse and product."""
         cfg = self.config
+        held = self.stock if self.night_stock is None else self.night_stock
         parts = {
-            "holding": cfg.holding_cost * self.stock,
+            "holding": cfg.holding_cost * held,
             "lost_sale": cfg.lost_sale_cost * lost,
             "ordering": cfg.order_cost * (accepted > 0),
             "purchase": cfg.unit_cost * shipped,
         }
+        if self._backorders:
+            parts["backorder"] = cfg.backorder_cost * self.backlog
         return parts, cfg.price * sales
 
     def _reward_components(
@@ -574,8 +647,14 @@ def _delivered_share(config: InventoryConfig, rng: np.random.Generator) -> np.nd
     return np.where(partial, rng.uniform(config.partial_min, 1.0, shape), 1.0)
 
 
+def cost_part_names(config: InventoryConfig) -> tuple[str, ...]:
+    """The names of ``config``'s cost parts (``backorder`` only where demand can be owed)."""
+    return (*COST_PARTS, "backorder") if config.unmet_demand == "backorder" else COST_PARTS
+
+
 def reward_component_names(config: InventoryConfig) -> tuple[str, ...]:
     """The names of ``config``'s reward parts, in the order they are summed."""
     if config.reward_mode == "original":
         return REWARD_COMPONENTS
-    return ("revenue", *COST_PARTS) if config.reward_mode == "profit" else COST_PARTS
+    parts = cost_part_names(config)
+    return ("revenue", *parts) if config.reward_mode == "profit" else parts

@@ -20,7 +20,7 @@ from inventory_rl.runs.files import write_json_atomic
 from inventory_rl.runs.layout import ModelLoadError
 from inventory_rl.training.run import build_model, make_training_env
 from inventory_rl.world.config import InventoryConfig, load_scenario
-from inventory_rl.world.warehouses import N_FEATURES
+from inventory_rl.world.observation import N_FEATURES
 
 CONFIG = InventoryConfig()
 
@@ -202,7 +202,7 @@ def test_load_agent_rejects_a_model_for_another_env(model_dir, tmp_path):
 def test_predict_on_an_env_observation_says_what_to_use_instead(model_dir):
     model = PPO.load(model_dir / "real_inventory_model.zip", device="cpu")
     obs, _ = InventoryEnv(CONFIG).reset(seed=0)
-    with pytest.raises(ValueError, match=r"agent\.load_agent\(path\)") as excinfo:
+    with pytest.raises(ValueError, match=r"inventory_rl\.agent\.trained\.load_agent\(path\)") as excinfo:
         model.predict(obs)
     assert "\n" not in str(excinfo.value)
     agent_obs = AgentView(CONFIG).start(obs[None])[0]

@@ -26,9 +26,10 @@ from hypothesis.extra import numpy as hnp
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from inventory_rl.envs import ENV_ID
-from inventory_rl.envs.single import FEATURE_NAMES, InventoryEnv
+from inventory_rl.envs.single import InventoryEnv
 from inventory_rl.world.config import InventoryConfig, ScenarioError
-from inventory_rl.world.warehouses import N_FEATURES, REWARD_COMPONENTS, largest_remainder
+from inventory_rl.world.observation import FEATURE_NAMES, N_FEATURES
+from inventory_rl.world.warehouses import REWARD_COMPONENTS, largest_remainder
 
 CONFIG = InventoryConfig()
 N = CONFIG.n_products

@@ -152,8 +152,12 @@ def test_cli_plays_every_policy_on_the_models_config(tmp_path, model_dir):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--episodes", "0"], "--episodes must be at least 2"),
-        (["--seed", "-1"], "--seed must be non-negative"),
+        (["--episodes", "0"], "argument --episodes: must be at least 2, got 0"),
+        (["--episodes", "1"], "argument --episodes: must be at least 2, got 1"),
+        (["--episodes", "x"], "argument --episodes: expected a whole number, got 'x'"),
+        (["--seed", "-1"], "argument --seed: must be between 0 and 4294967295, got -1"),
+        (["--seed", "4294967296"], "argument --seed: must be between 0 and 4294967295"),
+        (["--seed", "1.5"], "argument --seed: expected a whole number, got '1.5'"),
         (["--policies", "newsvendor,magic"], "unknown policy 'magic'"),
         (["--policies", " , "], "--policies needs at least one"),
         (["--policies", "ppo"], "no model file at logs/real_inventory_model.zip"),
@@ -176,6 +180,13 @@ def test_cli_corrupt_model_is_a_one_line_error_in_a_real_process(tmp_path):
     completed = run_cli(tmp_path, "--model", "model.zip", "--episodes", "2")
     assert completed.returncode == 2
     assert_one_line_usage_error(completed.stderr, "model.zip is not a loadable PPO model")
+    assert completed.stdout == ""
+
+
+def test_cli_bad_seed_in_a_real_process(tmp_path):
+    completed = run_cli(tmp_path, "--seed", "-1", "--episodes", "2")
+    assert completed.returncode == 2
+    assert_one_line_usage_error(completed.stderr, "argument --seed: must be between 0 and")
     assert completed.stdout == ""
 
 

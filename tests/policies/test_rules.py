@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory_rl.envs.single import InventoryEnv, Observation, order_action
+from inventory_rl.envs.single import InventoryEnv, order_action
 from inventory_rl.policies.newsvendor import demand_survival, newsvendor_units
 from inventory_rl.policies.rules import BASELINES, make_baseline
 from inventory_rl.world.config import InventoryConfig
+from inventory_rl.world.observation import Observation
 from inventory_rl.world.warehouses import largest_remainder
 
 CONFIG = InventoryConfig()

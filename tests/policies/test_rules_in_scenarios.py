@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from inventory_rl.cli import evaluate as evaluate_cli
-from inventory_rl.envs.single import InventoryEnv, Observation
+from inventory_rl.envs.single import InventoryEnv
 from inventory_rl.evaluation.episodes import play_batch
 from inventory_rl.policies import rule_tuning
 from inventory_rl.policies.base import Known
@@ -18,6 +18,7 @@ from inventory_rl.policies.newsvendor import newsvendor_units
 from inventory_rl.policies.rule_tuning import TUNING_SEED, grid, tune, tuned, tuned_rule, tuning_seeds
 from inventory_rl.policies.rules import RULES, applicable, make_rule, solver_state
 from inventory_rl.world.config import InventoryConfig, list_scenarios, load_scenario
+from inventory_rl.world.observation import Observation
 
 SCENARIOS = {scenario.name: scenario.config for scenario in list_scenarios()}
 LOST_SALES = load_scenario("lost-sales").config  # Poisson(5), lead_time 3 (L = 2), free order size

@@ -321,6 +321,11 @@ def bad_models(run, tmp_path):
     PPO("MlpPolicy", "Pendulum-v1", device="cpu").save(tmp_path / "pendulum.zip")  # another env's model
     (tmp_path / "lonely" / "deeper").mkdir(parents=True)  # no run config beside it or in its parent
     shutil.copy(run.log_dir / MODEL_NAME, tmp_path / "lonely" / "deeper" / "orphan.zip")
+    (tmp_path / "anonymous").mkdir()  # a run config without the run's id
+    shutil.copy(run.log_dir / MODEL_NAME, tmp_path / "anonymous")
+    without_id = json.loads((run.log_dir / RUN_CONFIG_NAME).read_text())
+    del without_id["run_id"]
+    (tmp_path / "anonymous" / RUN_CONFIG_NAME).write_text(json.dumps(without_id))
     (tmp_path / "a_file").write_text("")
     return tmp_path
 
@@ -342,6 +347,7 @@ def bad_models(run, tmp_path):
         (["--resume", "{dir}/cut.zip"], "--resume: "),
         (["--resume", "{dir}/pendulum.zip"], "--resume: "),
         (["--resume", "{dir}/lonely/deeper/orphan.zip"], "--resume: no run_config.json"),
+        (["--resume", f"{{dir}}/anonymous/{MODEL_NAME}"], "lacks run_id"),
     ],
 )
 def test_bad_values_exit_2_with_a_one_line_error(bad_models, capsys, argv, message):

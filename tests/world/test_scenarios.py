@@ -314,7 +314,8 @@ BAD_SCENARIOS = {
 def bad_csv_arguments(tmp_path: Path, kind: str) -> tuple[list[str], str]:
     rows = {
         "csv-missing-column": ("date,product\n2024-01-01,A\n", "missing column 'units'"),
-        "csv-bad-date": ("date,product,units\n01/02/2024,A,3\n", "line 2: date '01/02/2024'"),
+        "csv-bad-date": ("date,product,units\n01/02/2024,A,3\n", "line 2: date '01/02/2024' is not YYYY-MM-DD"),
+        "csv-no-such-day": ("date,product,units\n2023-02-30,A,3\n", "line 2: date '2023-02-30' does not exist"),
         "csv-negative": ("date,product,units\n2024-01-01,A,-3\n", "line 2: units '-3'"),
         "csv-fractional": ("date,product,units\n2024-01-01,A,1.5\n", "line 2: units '1.5'"),
         "csv-too-short": ("date,product,units\n2024-01-01,A,3\n2024-01-20,A,3\n", "fewer than one episode needs"),
@@ -325,7 +326,7 @@ def bad_csv_arguments(tmp_path: Path, kind: str) -> tuple[list[str], str]:
     return ["--scenario", str(toml)], message
 
 
-CSV_CASES = ("csv-missing-column", "csv-bad-date", "csv-negative", "csv-fractional", "csv-too-short")
+CSV_CASES = ("csv-missing-column", "csv-bad-date", "csv-no-such-day", "csv-negative", "csv-fractional", "csv-too-short")
 
 
 @pytest.mark.parametrize("cli", [train_cli, evaluate_cli], ids=["train", "evaluate"])
@@ -389,8 +390,8 @@ def test_a_model_remembers_its_scenario_and_refuses_one_with_other_spaces(tmp_pa
     argv = ["--scenario", "lead-time", "--set", "lead_time=2", "--total-timesteps", "64", "--n-envs", "1"]
     assert train_cli.main([*argv, "--log-dir", str(log_dir), "--checkpoint-freq", "1000"]) == 0
     run_config = load_run_config(log_dir / MODEL_NAME)
-    assert run_config["scenario"]["name"] == "lead-time" and run_config["scenario"]["overrides"] == ["lead_time=2"]
-    assert InventoryConfig.from_dict(run_config["env_config"]).lead_time == 2
+    assert run_config.scenario.name == "lead-time" and run_config.scenario.overrides == ("lead_time=2",)
+    assert run_config.env_config.lead_time == 2
     model = str(log_dir / MODEL_NAME)
     capsys.readouterr()
     assert evaluate_cli.main(["--model", model, "--episodes", "2", "--policies", "ppo"]) == 0

@@ -33,7 +33,7 @@ def switch_mode(page: Page, mode: str) -> None:
 
 
 def episode_days(run_dir) -> int:
-    return read_run_config(run_dir / RUN_CONFIG_NAME)["env_config"]["episode_days"]
+    return read_run_config(run_dir / RUN_CONFIG_NAME).env_config.episode_days
 
 
 def wait_for_charts(page: Page, count: int) -> None:
