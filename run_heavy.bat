@@ -1,8 +1,9 @@
 @echo off
-rem Heavy training: the heavy preset (1,000,000 timesteps; about 6 minutes on a 2-core machine).
-rem Creates the virtual environment (venv) if it is missing, installs requirements.txt,
-rem trains, then says where the model and logs are. Extra arguments go to train.py,
-rem e.g. run_heavy.bat --seed 3
+rem Heavy training: the heavy preset (1,000,000 timesteps; about 6 minutes on a 2-core machine),
+rem into logs\heavy (the demo's run stays in logs\). Creates the virtual environment (venv) if it
+rem is missing, installs requirements.txt, trains, then says where the model and logs are. Extra
+rem arguments go to train.py, e.g. run_heavy.bat --seed 3. Once logs\heavy holds a model,
+rem train.py refuses to replace it: run_heavy.bat --overwrite replaces it, --log-dir DIR trains elsewhere.
 setlocal
 cd /d "%~dp0"
 
@@ -14,14 +15,14 @@ echo Installing requirements and the project ...
 venv\Scripts\python.exe -m pip install --quiet -r requirements.txt || goto :failed
 venv\Scripts\python.exe -m pip install --quiet --no-deps -e . || goto :failed
 
-venv\Scripts\python.exe train.py --preset heavy --log-dir logs %*
+venv\Scripts\python.exe train.py --preset heavy --log-dir logs/heavy %*
 if errorlevel 1 goto :failed
 
 echo.
-echo Model:       logs\real_inventory_model.zip (checkpoints in logs\checkpoints\)
-echo Run config:  logs\run_config.json    Live stream: logs\stream_data.json
-echo TensorBoard: venv\Scripts\tensorboard --logdir logs/sb3_logs   (then open http://localhost:6006)
-echo Dashboard:   venv\Scripts\streamlit run dashboard.py
+echo Model:       logs\heavy\real_inventory_model.zip (checkpoints in logs\heavy\checkpoints\)
+echo Run config:  logs\heavy\run_config.json    Live stream: logs\heavy\stream_data.json
+echo TensorBoard: venv\Scripts\tensorboard --logdir logs/heavy/sb3_logs   (then open http://localhost:6006)
+echo Dashboard:   venv\Scripts\streamlit run dashboard.py   (it lists every run under logs\)
 pause
 exit /b 0
 

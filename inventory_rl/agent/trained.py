@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from inventory_rl.agent.view import make_view
+from inventory_rl.agent.view import make_view, space_differences
 from inventory_rl.policies.base import BatchPolicy, Known
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import ModelLoadError, load_run_config, resolve_model_path
@@ -51,7 +51,8 @@ def load_agent(model_path: str | Path, config: InventoryConfig | None = None) ->
     (or ``config``, to play it in another scenario with the same spaces).
 
     ``ModelLoadError`` (a one-line message) when the file, its run config or the model's
-    spaces do not fit.
+    spaces do not fit; where ``config`` does not, the message names the settings that differ from
+    the model's training scenario (``view.space_differences``), which a user can act on.
     """
     from stable_baselines3 import PPO  # deferred: importing SB3 costs a second or two
 
@@ -67,6 +68,9 @@ def load_agent(model_path: str | Path, config: InventoryConfig | None = None) ->
     expected = (agent.view.observation_space.shape, agent.view.action_space.shape)
     found = (model.observation_space.shape, model.action_space.shape)
     if found != expected:
-        where = "the env in its run config" if config is trained_on else "the scenario asked for"
-        raise ModelLoadError(f"{path} expects observations/actions of shape {found}, {where} gives {expected}")
+        differences = None if config is trained_on else space_differences(trained_on, config, run_config.agent)
+        if differences is None:  # its own run config does not fit it: no setting to name
+            where = "the env in its run config" if config is trained_on else "the scenario asked for"
+            raise ModelLoadError(f"{path} expects observations/actions of shape {found}, {where} gives {expected}")
+        raise ModelLoadError(f"{path} cannot play this scenario: {differences}")
     return agent, config

@@ -10,8 +10,8 @@ warehouses at once, and ``training_reward`` / ``projected_reward`` are what PPO 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 from gymnasium import spaces
@@ -190,6 +190,94 @@ def make_view(
     """How agent ``agent`` (``structured`` or ``direct``) sees ``config``'s warehouses (``base``: the
     rule a structured agent corrects in free mode, as a run recorded it; chosen afresh if None)."""
     return DirectView(config) if agent == "direct" else AgentView(config, base)
+
+
+class SpaceSetting(NamedTuple):
+    """A fact of a config that sizes the agent's observation or action (see ``AgentView.__init__``
+    and ``DirectView``), the settings it comes from, and what a different value changes."""
+
+    size: Callable[[InventoryConfig], Any]  # the fact: equal facts, equal sizes
+    keys: tuple[str, ...]  # the settings behind it, as a scenario file or --set names them
+    more: str  # what asking for more (or for it at all) changes, after "which"
+    less: str  # what asking for less (or not at all) changes
+    agents: tuple[str, ...] = ("structured", "direct")  # the agents whose spaces it sizes
+
+
+SPACE_SETTINGS = (
+    SpaceSetting(
+        lambda c: c.n_products,
+        ("n_products",),
+        "changes the number of products",
+        "changes the number of products",
+    ),
+    SpaceSetting(
+        lambda c: c.transit_slots,
+        ("lead_time", "lead_time_max"),
+        "adds in-transit features",
+        "drops the in-transit features",
+    ),
+    SpaceSetting(
+        lambda c: c.has_calendar,
+        ("demand_model", "weekly"),
+        "adds weekday features",
+        "drops the weekday features",
+        ("structured",),
+    ),
+    SpaceSetting(
+        lambda c: c.order_mode == "free",
+        ("order_mode",),
+        "adds the base rule's order and the inventory position to the features",
+        "drops the base rule's order and the inventory position from the features",
+        ("structured",),
+    ),
+    SpaceSetting(
+        lambda c: c.order_mode == "free",
+        ("order_mode",),
+        "adds the share of the gap to the action",
+        "drops the share of the gap from the action",
+        ("direct",),
+    ),
+)
+
+
+def space_differences(trained: InventoryConfig, asked: InventoryConfig, agent: str = "structured") -> str | None:
+    """Why an ``agent`` trained on ``trained`` cannot play ``asked``, in settings rather than tensor
+    shapes: each setting that sizes the agent's features or actions and differs, with both values,
+    and what the difference changes, e.g. "trained with lead_time=1; this scenario has lead_time=3,
+    which adds in-transit features". None where no such setting differs (the same spaces)."""
+    mine, theirs, effects = [], [], []
+    for setting in SPACE_SETTINGS:
+        if agent not in setting.agents or setting.size(trained) == setting.size(asked):
+            continue
+        keys = [key for key in setting.keys if _setting_differs(key, trained, asked)] or list(setting.keys)
+        mine += [f"{key}={_shown(getattr(trained, key))}" for key in keys]
+        theirs += [f"{key}={_shown(getattr(asked, key))}" for key in keys]
+        effects.append(setting.more if setting.size(asked) > setting.size(trained) else setting.less)
+    if not effects:
+        return None
+    return f"trained with {_and(mine)}; this scenario has {_and(theirs)}, which {_and(effects)}"
+
+
+def _setting_differs(key: str, trained: InventoryConfig, asked: InventoryConfig) -> bool:
+    """Whether setting ``key`` differs in a way that matters to the spaces: the demand model only as
+    file or not (a file has dates), the weekly factors only as flat or not."""
+    if key == "demand_model":
+        return (trained.demand_model == "file") != (asked.demand_model == "file")
+    if key == "weekly":
+        return (len(set(trained.weekly)) > 1) != (len(set(asked.weekly)) > 1)
+    return getattr(trained, key) != getattr(asked, key)
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as a scenario file or ``--set`` writes it."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{item:g}" for item in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def training_reward(config: InventoryConfig, day: Day, sales_table: np.ndarray | None) -> np.ndarray:

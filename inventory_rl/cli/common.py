@@ -1,15 +1,29 @@
-"""What the commands share: their common options, declared and checked alike by one builder
-(``add_shared_arguments``: the scenario, ``--seed``, ``--log-dir``), argument types with one-line
-errors, and the scenario a command line asks for."""
+"""What the commands share: a parser whose errors are one line (``CommandParser``), their common
+options, declared and checked alike by one builder (``add_shared_arguments``: the scenario,
+``--seed``, ``--log-dir``), argument types with one-line errors, and the scenario a command line
+asks for."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from inventory_rl.world.config import DEFAULT_SCENARIO, Scenario, ScenarioError, list_scenarios, load_scenario
+
+
+# ---------------------------------------------------------------------------- the parser
+class CommandParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line, ``PROG: error: MESSAGE (see PROG --help)``,
+    with exit code 2: argparse prints its usage block first, which buries the error a newcomer
+    needs to read. Every error goes through here (a bad value, a missing required argument, an
+    unknown option, the commands' own checks); ``--help`` is argparse's."""
+
+    def error(self, message: str) -> NoReturn:
+        line = " ".join(message.splitlines())  # one line whatever the message
+        self.exit(2, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
+
 
 # ---------------------------------------------------------------------------- argument types
 MAX_SEED = 2**32 - 1  # NumPy's legacy generator, which SB3 seeds with it, takes no larger seed
@@ -55,9 +69,19 @@ class ListScenarios(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        for scenario in list_scenarios():
-            print(f"{scenario.name:<12} {scenario.description}")
+        print_scenarios()
         parser.exit()
+
+
+def print_scenarios() -> None:
+    """Every shipped scenario, a line each: its name and description; networks name their nodes."""
+    from inventory_rl.world.network import list_networks  # the networks' loader only when listing
+
+    for scenario in list_scenarios():
+        print(f"{scenario.name:<17} {scenario.description}")
+    for network in list_networks():
+        nodes = (" -> " if network.network.is_serial else ", ").join(network.network.names)
+        print(f"{network.name:<17} network ({nodes}): {network.description}")
 
 
 def add_shared_arguments(
@@ -84,8 +108,26 @@ def add_shared_arguments(
 
 
 def scenario_or_exit(parser: argparse.ArgumentParser, name_or_path: str, overrides: Sequence[str] | None) -> Scenario:
-    """The scenario the command line asks for; a one-line usage error (exit code 2) if unusable."""
+    """The scenario the command line asks for; a one-line usage error (exit code 2) if unusable,
+    naming the option at fault (``scenario_error_option``)."""
     try:
         return load_scenario(name_or_path, overrides or ())
     except ScenarioError as error:
-        parser.error(f"argument --scenario: {error}")
+        option = scenario_error_option(name_or_path, overrides)
+        message = str(error)
+        if option == "--set":  # "argument --set: lead_time=0: ...", not "argument --set: --set lead_time=0: ..."
+            message = message.removeprefix("--set ")
+        parser.error(f"argument {option}: {message}")
+
+
+def scenario_error_option(name_or_path: str, overrides: Sequence[str] | None) -> str:
+    """The option a user typed that made the scenario unusable: ``--set`` when the scenario loads
+    without the overrides (so one of them is at fault), else ``--scenario``. Called after a
+    ``ScenarioError``, so the second load costs nothing on the way that works."""
+    if not overrides:
+        return "--scenario"
+    try:
+        load_scenario(name_or_path)
+    except ScenarioError:
+        return "--scenario"
+    return "--set"

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from inventory_rl.agent.trained import load_agent
-from inventory_rl.cli.common import add_shared_arguments, bounded_int, scenario_or_exit
+from inventory_rl.cli.common import CommandParser, add_shared_arguments, bounded_int, scenario_or_exit
 from inventory_rl.evaluation.episodes import play_policies
 from inventory_rl.evaluation.report import format_table, save_plot, summarize
 from inventory_rl.policies.base import Policy
@@ -44,7 +44,7 @@ POLICY_NAMES = ("ppo", *RULES)
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``evaluate.py``."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="evaluate.py",
         description="Evaluate the PPO agent and the classic rules on the same episodes.",
     )
@@ -124,6 +124,15 @@ def what_to_play(
     return source, config.with_demand_part("holdout"), agent
 
 
+def no_model_reason() -> str:
+    """Why ``ppo`` is not evaluated without ``--model``: no model at the default path, and how to
+    get one, naming the models of the runs in folders below it (``logs/quick``, ...) if there are."""
+    found = sorted(DEFAULT_MODEL.parent.glob(f"*/{DEFAULT_MODEL.name}"), key=lambda path: -path.stat().st_mtime)
+    if found:  # the newest first
+        return f"no model at {DEFAULT_MODEL} (give one with --model PATH, e.g. --model {found[0]})"
+    return f"no model at {DEFAULT_MODEL} (train one with python train.py, or give --model PATH)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; argument and model errors exit with code 2 and one line."""
     parser = build_parser()
@@ -132,10 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_output_path(parser, "--plot", args.plot)
     asked = args.policies is not None
     names = parse_policies(parser, args.policies) if asked else list(POLICY_NAMES)
+    unplayed = {}  # policies not evaluated, with why; ppo's is printed only (the report's "skipped" are rules)
     if not asked and args.model is None and not DEFAULT_MODEL.exists():
         names.remove("ppo")
+        unplayed["ppo"] = no_model_reason()
     source, config, agent = what_to_play(parser, args, names)
     rules, skipped = applicable_rules(config, [name for name in names if name != "ppo"])
+    unplayed.update(skipped)
     if asked and skipped:
         parser.error("; ".join(f"{name} does not apply here: {reason}" for name, reason in skipped.items()))
     started = time.perf_counter()
@@ -158,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     seconds = time.perf_counter() - started
     print(f"{args.episodes} episodes (seeds {args.seed}..{args.seed + args.episodes - 1}) on {source}")
-    for name, reason in skipped.items():
+    for name, reason in unplayed.items():
         print(f"{name}: not evaluated, {reason}")
     for name, tuning in tuned.items():
         print(

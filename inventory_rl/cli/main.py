@@ -40,13 +40,12 @@ def _tune(argv: list[str]) -> int:
 
 
 def _scenarios(argv: list[str]) -> int:
-    from inventory_rl.world.config import list_scenarios
+    from inventory_rl.cli.common import print_scenarios
 
     if argv:
         print("usage: inventory-rl scenarios   (takes no options)", file=sys.stderr)
         return 2
-    for scenario in list_scenarios():
-        print(f"{scenario.name:<12} {scenario.description}")
+    print_scenarios()
     return 0
 
 

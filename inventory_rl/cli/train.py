@@ -8,7 +8,9 @@ A run leaves in ``--log-dir`` (default ``logs``): ``real_inventory_model.zip`` (
 model, also saved on Ctrl-C), ``checkpoints/``, ``sb3_logs/`` (TensorBoard, with the
 inventory metrics under ``inventory/``), ``run_config.json`` (everything needed to rebuild
 the env and policy) and ``stream_data.json`` (the JSON Lines stream the dashboard tails).
-The run itself is assembled in ``training.run``; this module is the command line.
+A folder that holds another run's model is refused unless ``--overwrite`` is given or the run
+is a ``--resume`` of that run. The run itself is assembled in ``training.run``; this module is
+the command line.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from tqdm import TqdmExperimentalWarning
 
-from inventory_rl.cli.common import ListScenarios, scenario_or_exit
+from inventory_rl.cli.common import CommandParser, ListScenarios, scenario_or_exit
 from inventory_rl.runs.layout import (
     CHECKPOINT_DIR,
     ModelLoadError,
@@ -28,7 +30,7 @@ from inventory_rl.runs.layout import (
 )
 from inventory_rl.runs.lock import LogDirBusy
 from inventory_rl.training.args import Args, flag_of
-from inventory_rl.training.run import TENSORBOARD_DIR, BadArgument, TrainingInterrupted, train
+from inventory_rl.training.run import TENSORBOARD_DIR, BadArgument, LogDirTaken, TrainingInterrupted, train
 from inventory_rl.training.settings import preset_timesteps, run_settings
 from inventory_rl.world.config import DEFAULT_SCENARIO
 
@@ -37,7 +39,7 @@ EXIT_INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``train.py``, one option per field of ``Args``."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="train.py",
         description="Train the PPO inventory agent; model, checkpoints, TensorBoard logs and the "
         "dashboard's live stream go to --log-dir.",
@@ -80,7 +82,8 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -
 
 # ---------------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None) -> int:
-    """The command line: 0 when trained, 2 for bad arguments, 130 after Ctrl-C."""
+    """The command line: 0 when trained, 2 for bad arguments (one line, nothing written; also for
+    a ``--log-dir`` holding another run's model), 130 after Ctrl-C."""
     warnings.filterwarnings("ignore", category=TqdmExperimentalWarning)  # SB3's progress bar uses tqdm.rich
     parser = build_parser()
     args = parse_args(parser, argv)
@@ -90,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"argument {error.option}: {error}")
     except LogDirBusy as error:
         parser.error(f"{error}; wait for it to finish or choose another --log-dir")
+    except LogDirTaken as error:
+        parser.error(str(error))
     except TrainingInterrupted as interrupted:
         print(f"\nInterrupted at {interrupted.timesteps:,} timesteps. Model saved to {interrupted.model_path}")
         print(f"Continue with: python train.py --resume {interrupted.model_path} --log-dir {args.log_dir}")

@@ -20,7 +20,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from inventory_rl.cli.common import add_shared_arguments, bounded_int, scenario_or_exit
+from inventory_rl.cli.common import CommandParser, add_shared_arguments, bounded_int, scenario_or_exit
 from inventory_rl.runs.studies import STORAGE_NAME, StorageError, default_url, shown_url
 from inventory_rl.training.settings import (
     AGENT_HYPERPARAMS,
@@ -90,7 +90,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``tune.py``."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="tune.py",
         description="Tune PPO's settings with Optuna (TPE sampler, median pruner); every worker started with the "
         "same command works on the same study. The best settings go to a file for train.py --hyperparams.",

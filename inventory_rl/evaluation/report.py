@@ -71,33 +71,61 @@ def allocation_by_demand_rank(results: list[EpisodeResult]) -> tuple[np.ndarray,
     return np.mean(order_shares, axis=0), np.mean(demand_shares, axis=0)
 
 
+COLUMN_GAP = "  "  # between two columns of the text table: cells never touch
+
+
 def format_table(report: dict, config: InventoryConfig) -> str:
     """The report as a text table: mean ± half the 95% interval for each metric, and the paired
-    gap to the reference on the main metric."""
-    columns = ["fill_rate", "stockouts_per_day", "utilization"]
+    gap to the reference on the main metric. Each column is as wide as its widest cell (header
+    included), columns are ``COLUMN_GAP`` apart, numbers right-aligned, and within a column the
+    ``±`` and the interval's brackets line up, so the table reads down as well as across."""
+    metrics = ["fill_rate", "stockouts_per_day", "utilization"]
     if config.has_costs:
-        columns += ["cost_per_day", "profit_per_day"] if config.price > 0 else ["cost_per_day"]
+        metrics += ["cost_per_day", "profit_per_day"] if config.price > 0 else ["cost_per_day"]
     else:
-        columns += ["order_accuracy", "allocation_quality"]
-    columns += ["mean_reward"]
-    width, name_width = 21, 19
-    gap_header = f"vs {report['reference']}" + (" %" if config.has_costs else " (pp)")
-    lines = ["policy".ljust(name_width) + "".join(METRIC_DISPLAY[metric].label.rjust(width) for metric in columns)]
-    lines[0] += gap_header.rjust(26)
-    for name, entry in report["policies"].items():
-        cells = []
-        for metric in columns:
-            shown = METRIC_DISPLAY[metric]
-            scale, fmt = shown.scale, shown.format
+        metrics += ["order_accuracy", "allocation_quality"]
+    metrics += ["mean_reward"]
+    entries = report["policies"]
+    columns = [_left(["policy", *entries])]
+    for metric in metrics:
+        shown = METRIC_DISPLAY[metric]
+        scale, fmt = shown.scale, shown.format
+        parts = []
+        for entry in entries.values():
             lo, hi = entry[f"{metric}_ci95"]
-            cells.append(f"{entry[metric] * scale:{fmt}} ± {(hi - lo) / 2 * scale:{fmt}}".rjust(width))
+            parts.append((f"{entry[metric] * scale:{fmt}}", f"{(hi - lo) / 2 * scale:{fmt}}"))
+        columns.append(_right(shown.label, _joined(parts, "{} ± {}")))
+    gaps = []
+    for entry in entries.values():
         lo, hi = entry["gap_ci95"]
         if config.has_costs:
-            gap = f"{entry['gap_percent']:+.2f} [{_percent(lo, entry):+.2f}, {_percent(hi, entry):+.2f}]"
+            bounds = entry["gap_percent"], _percent(lo, entry), _percent(hi, entry)
         else:
-            gap = f"{100 * entry['gap']:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}]"
-        lines.append(name.ljust(name_width) + "".join(cells) + gap.rjust(26))
-    return "\n".join(lines)
+            bounds = 100 * entry["gap"], 100 * lo, 100 * hi
+        gaps.append(tuple(f"{value:+.2f}" for value in bounds))
+    gap_header = f"vs {report['reference']}" + (" %" if config.has_costs else " (pp)")
+    columns.append(_right(gap_header, _joined(gaps, "{} [{}, {}]")))
+    return "\n".join(COLUMN_GAP.join(row).rstrip() for row in zip(*columns, strict=True))
+
+
+def _joined(cells: list[tuple[str, ...]], template: str) -> list[str]:
+    """Cells made of parts (a mean and its half-interval, a gap and its bounds) put into
+    ``template``, each part right-aligned to the widest of its kind, so that the ``±`` and the
+    brackets of a column line up."""
+    widths = [max(len(cell[k]) for cell in cells) for k in range(len(cells[0]))]
+    return [template.format(*(part.rjust(width) for part, width in zip(cell, widths, strict=True))) for cell in cells]
+
+
+def _left(texts: list[str]) -> list[str]:
+    """A column of text, left-aligned to its widest cell (the first is the header)."""
+    width = max(map(len, texts))
+    return [text.ljust(width) for text in texts]
+
+
+def _right(header: str, cells: list[str]) -> list[str]:
+    """A column of numbers under ``header``, right-aligned to its widest cell."""
+    width = max(len(header), *map(len, cells))
+    return [text.rjust(width) for text in (header, *cells)]
 
 
 def _percent(value: float, entry: dict) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ STREAM_NAME = "stream_data.json"
 CHECKPOINT_DIR = "checkpoints"
 RUN_CONFIG_NAME = "run_config.json"
 LOCK_NAME = "train.lock"
+EXAMPLE_MODEL = Path("logs") / MODEL_NAME  # the demo's model, named where a path is not a model
+WHAT_A_MODEL_IS = "a model is the .zip a training run saves"
 
 ORIGINAL_DESCRIPTION = "The original warehouse."  # what runs from before scenarios (no ``scenario``) played
 
@@ -164,10 +167,19 @@ def load_run_config(model_path: str | Path) -> RunConfig:
 
 
 def resolve_model_path(model_path: str | Path) -> Path:
-    """The model file, accepting the name without ``.zip`` as SB3 does."""
+    """The model file, accepting the name without ``.zip`` as SB3 does; ``ModelLoadError`` (one
+    line) where there is none, or where the path names something that is not a model at all (a
+    folder, or a file that is not a zip archive and not named ``.zip``), so that a mistyped
+    ``--model README.md`` hears so rather than about a missing run config. A damaged file named
+    ``.zip`` is taken for a model here: loading it says what is wrong with it."""
     path = Path(model_path)
     if not path.is_file() and path.suffix != ".zip" and path.with_suffix(".zip").is_file():
         path = path.with_suffix(".zip")
+    if path.is_dir():
+        example = path / MODEL_NAME if (path / MODEL_NAME).is_file() else EXAMPLE_MODEL
+        raise ModelLoadError(f"{model_path} is a folder, not a model ({WHAT_A_MODEL_IS}, e.g. {example})")
     if not path.is_file():
         raise ModelLoadError(f"no model file at {model_path}")
+    if path.suffix != ".zip" and not zipfile.is_zipfile(path):
+        raise ModelLoadError(f"{model_path} is not a model ({WHAT_A_MODEL_IS}, e.g. {EXAMPLE_MODEL})")
     return path

@@ -61,15 +61,23 @@ class Args:
     hyperparams: Path | None = option(
         None, "JSON file of PPO settings (e.g. tune.py's best trial) over the defaults", type=Path, metavar="FILE"
     )
+    overwrite: bool = option(
+        False,
+        "train into --log-dir although it holds another run's model, replacing that run's model, run config and "
+        "stream (its checkpoints and TensorBoard curves stay beside the new run's); without it train.py refuses",
+    )
 
     def __post_init__(self) -> None:
         self.overrides = tuple(self.overrides or ())
 
     def to_argv(self) -> list[str]:
-        """The ``train.py`` arguments that reproduce this run."""
+        """The ``train.py`` arguments that reproduce this run. ``--overwrite`` is left out: it changes
+        nothing in the run, and a recorded command run again must not replace a run unasked."""
         argv = []
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if field.name == "overwrite":
+                continue
             if value is True:
                 argv.append(flag_of(field))
             elif isinstance(value, tuple):

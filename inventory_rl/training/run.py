@@ -27,6 +27,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from inventory_rl.agent.dcl import Improvement
 from inventory_rl.agent.vec_env import AgentVecEnv
+from inventory_rl.cli.common import DEFAULT_LOG_DIR, scenario_error_option
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import (
     CHECKPOINT_DIR,
@@ -36,11 +37,13 @@ from inventory_rl.runs.layout import (
     ModelLoadError,
     RunConfig,
     ScenarioRecord,
+    find_run_config,
     load_run_config,
+    read_run_config,
     resolve_model_path,
     write_run_config,
 )
-from inventory_rl.runs.lock import training_lock
+from inventory_rl.runs.lock import training_lock, training_owner
 from inventory_rl.runs.stream import (
     StreamReader,
     StreamWriter,
@@ -55,7 +58,7 @@ from inventory_rl.training.callbacks import (
 )
 from inventory_rl.training.model import build_model, load_model, save_model, warm_start
 from inventory_rl.training.settings import TORCH_THREADS, preset_timesteps, run_settings
-from inventory_rl.world.config import InventoryConfig, ScenarioError, load_scenario
+from inventory_rl.world.config import InventoryConfig, ScenarioError, load_scenario, scenario_path
 
 # ---------------------------------------------------------------------------- files
 TENSORBOARD_DIR = "sb3_logs"
@@ -68,6 +71,11 @@ class BadArgument(ValueError):
     def __init__(self, option: str, message: str):
         super().__init__(message)
         self.option = option
+
+
+class LogDirTaken(Exception):
+    """The log directory holds another run's model, which this run would replace; the message
+    (one line) says whose it is and what to do instead."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -181,7 +189,7 @@ def new_run(args: Args, tensorboard_log: str) -> RunSetup:
         scenario = load_scenario(args.scenario, args.overrides)
         settings = run_settings(scenario, args.agent, args.hyperparams)
     except ScenarioError as error:
-        raise BadArgument("--scenario", str(error)) from error
+        raise BadArgument(scenario_error_option(args.scenario, args.overrides), str(error)) from error
     except ValueError as error:
         raise BadArgument("--hyperparams", str(error)) from error
     built = build_new_model(scenario.config, args.agent, settings, args.n_envs, args.seed, tensorboard_log)
@@ -226,6 +234,53 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
     return RunSetup(config, scenario, previous.run_id, agent, hyperparams, env, model, budget)
 
 
+def check_log_dir_free(args: Args) -> None:
+    """Refuse (``LogDirTaken``, before anything is written) to train into a folder that holds
+    another run's model, finished or interrupted: a new run there would replace it, and with it
+    the run's config and stream. Allowed with ``args.overwrite``, and for a resume of the run that
+    is there. A run training there now is left to the lock, which says so (``LogDirBusy``)."""
+    log_dir = Path(args.log_dir)
+    if args.overwrite or not (log_dir / MODEL_NAME).is_file() or training_owner(log_dir) is not None:
+        return
+    try:
+        there: RunConfig | None = read_run_config(log_dir / RUN_CONFIG_NAME)
+    except ModelLoadError:
+        there = None  # a model without a readable run config: still a model this run would replace
+    what = f"{log_dir} holds " + (
+        "a trained model (no readable run config beside it)"
+        if there is None
+        else f"the model of run {there.run_id or '(no id)'} (scenario {there.scenario.name})"
+    )
+    if args.resume is None:
+        hints = ["add --overwrite to replace it"]
+        if there is not None and there.run_id is not None:
+            hints.append(f"continue it with --resume {log_dir / MODEL_NAME}")
+        hints.append(f"train elsewhere with --log-dir {free_log_dir(scenario_path(args.scenario).stem, log_dir)}")
+        raise LogDirTaken(f"{what}; {', '.join(hints[:-1])}, or {hints[-1]}")
+    try:
+        resumed_path = resolve_model_path(args.resume)
+        resumed = load_run_config(resumed_path)
+    except ModelLoadError:
+        return  # not resumable at all: resumed_run says why
+    if there is not None and resumed.run_id is not None and resumed.run_id == there.run_id:
+        return  # the run that is there, continued
+    own = find_run_config(resumed_path).parent
+    raise LogDirTaken(
+        f"{what}, which resuming run {resumed.run_id} there would replace; resume it in its own folder "
+        f"(--log-dir {own}), or add --overwrite to replace the model"
+    )
+
+
+def free_log_dir(scenario: str, taken: Path) -> Path:
+    """A folder to suggest for a new run of ``scenario``: ``logs/<scenario>``, or ``-2``, ``-3``, ...
+    after it where that one is ``taken`` or holds a model too."""
+    candidate, number = DEFAULT_LOG_DIR / scenario, 1
+    while candidate == taken or (candidate / MODEL_NAME).exists():
+        number += 1
+        candidate = DEFAULT_LOG_DIR / f"{scenario}-{number}"
+    return candidate
+
+
 def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
     """Checkpoints, TensorBoard metrics, the stream, and per-episode lines or a progress bar."""
     callbacks = [
@@ -245,9 +300,12 @@ def train(args: Args) -> Path:
     """Train (or resume) PPO as ``args`` says and return the saved model's path.
 
     On Ctrl-C the model is saved all the same, then ``TrainingInterrupted`` is raised.
-    Raises ``BadArgument`` (before writing anything) if ``args.resume`` cannot be used, and
-    ``LogDirBusy`` if another run is training in ``args.log_dir``.
+    Raises, before writing anything, ``LogDirTaken`` if ``args.log_dir`` holds another run's model
+    (``check_log_dir_free``: checked here, where the folder is written, so that every caller is
+    held to it) and ``BadArgument`` if ``args.resume`` cannot be used; ``LogDirBusy`` if another
+    run is training in ``args.log_dir``.
     """
+    check_log_dir_free(args)
     torch.set_num_threads(TORCH_THREADS)
     tensorboard_log = str(Path(args.log_dir) / TENSORBOARD_DIR)
     setup = new_run(args, tensorboard_log) if args.resume is None else resumed_run(args, tensorboard_log)

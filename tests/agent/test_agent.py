@@ -10,7 +10,7 @@ from stable_baselines3.common.monitor import Monitor
 
 from inventory_rl.agent.trained import TrainedAgent, load_agent
 from inventory_rl.agent.vec_env import AgentVecEnv
-from inventory_rl.agent.view import LOST_UNIT_COST, AgentView
+from inventory_rl.agent.view import LOST_UNIT_COST, AgentView, DirectView, make_view, space_differences
 from inventory_rl.envs.single import InventoryEnv
 from inventory_rl.evaluation.episodes import play_batch, play_episode
 from inventory_rl.policies.newsvendor import demand_survival, expected_sales_table
@@ -197,6 +197,62 @@ def test_load_agent_rejects_a_model_for_another_env(model_dir, tmp_path):
     with pytest.raises(ModelLoadError) as excinfo:
         load_agent(model)
     assert_one_line_error(excinfo, "shape")
+
+
+def test_a_model_that_does_not_fit_the_scenario_asked_for_is_explained_in_settings(model_dir):
+    weekly = (1, 1, 1, 1, 1.2, 1.5, 1.3)
+    with pytest.raises(ModelLoadError) as excinfo:
+        load_agent(model_dir / "real_inventory_model.zip", InventoryConfig(n_products=3, weekly=weekly))
+    assert str(excinfo.value) == (
+        f"{model_dir / 'real_inventory_model.zip'} cannot play this scenario: trained with n_products=10 and "
+        "weekly=[1, 1, 1, 1, 1, 1, 1]; this scenario has n_products=3 and weekly=[1, 1, 1, 1, 1.2, 1.5, 1.3], "
+        "which changes the number of products and adds weekday features"
+    )
+
+
+@pytest.mark.parametrize(
+    ("trained", "asked", "agent", "expected"),
+    [
+        (
+            InventoryConfig(),
+            InventoryConfig(lead_time=3),
+            "structured",
+            "trained with lead_time=1; this scenario has lead_time=3, which adds in-transit features",
+        ),
+        (
+            InventoryConfig(n_products=1, capacity=10, order_mode="free"),
+            InventoryConfig(),
+            "structured",
+            "trained with n_products=1 and order_mode=free; this scenario has n_products=10 and order_mode=fill, "
+            "which changes the number of products and drops the base rule's order and the inventory position from "
+            "the features",
+        ),
+        (
+            InventoryConfig(order_mode="free"),
+            InventoryConfig(lead_time=2, lead_time_max=4),
+            "direct",
+            "trained with lead_time=1, lead_time_max=0 and order_mode=free; this scenario has lead_time=2, "
+            "lead_time_max=4 and order_mode=fill, which adds in-transit features and drops the share of the gap "
+            "from the action",
+        ),
+        (  # the direct agent sees no weekday; the demand model counts only as a file or not
+            InventoryConfig(),
+            InventoryConfig(weekly=(1, 1, 1, 1, 1, 2, 2), demand_model="negative_binomial"),
+            "direct",
+            None,
+        ),
+        (InventoryConfig(lead_time=2, lead_time_max=4), InventoryConfig(lead_time=4), "structured", None),
+        (InventoryConfig(), InventoryConfig(capacity=60, max_demand=30), "structured", None),
+    ],
+)
+def test_space_differences_name_the_settings_that_size_the_spaces(trained, asked, agent, expected):
+    assert space_differences(trained, asked, agent) == expected
+    if agent == "direct":  # None exactly where the spaces agree (the structured views need a tuned rule in free mode)
+        spaces = [(view.observation_space.shape, view.action_space.shape) for view in map(DirectView, (trained, asked))]
+        assert (spaces[0] == spaces[1]) == (expected is None)
+    elif "free" not in (trained.order_mode, asked.order_mode):
+        spaces = [(view.observation_space.shape, view.action_space.shape) for view in map(make_view, (trained, asked))]
+        assert (spaces[0] == spaces[1]) == (expected is None)
 
 
 def test_predict_on_an_env_observation_says_what_to_use_instead(model_dir):

@@ -1,6 +1,8 @@
 """evaluate.py: episodes, statistics, the report, the command line with and without a model."""
 
+import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,10 +16,10 @@ from inventory_rl.agent.vec_env import AgentVecEnv
 from inventory_rl.cli.evaluate import main
 from inventory_rl.evaluation.episodes import play_episode
 from inventory_rl.evaluation.metrics import METRICS
-from inventory_rl.evaluation.report import allocation_by_demand_rank, evaluate
+from inventory_rl.evaluation.report import allocation_by_demand_rank, evaluate, format_table
 from inventory_rl.policies.rule_tuning import tuned_rule
 from inventory_rl.policies.rules import BASELINES, make_baseline
-from inventory_rl.world.config import InventoryConfig
+from inventory_rl.world.config import InventoryConfig, load_scenario
 from tests import ROOT
 
 CONFIG = InventoryConfig()
@@ -99,6 +101,38 @@ def test_evaluate_report_schema_and_reproducibility():
     json.dumps(report)  # plain JSON types only
 
 
+def column_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """The character spans of a text table's columns, read across every line: separated by runs of
+    two or more positions where no line has a character (within a column, a space between words or
+    before a ``±`` is a single one)."""
+    width = max(map(len, lines))
+    used = [any(column < len(line) and line[column] != " " for line in lines) for column in range(width)]
+    gaps = [match.span() for match in re.finditer(r"0{2,}", "".join("1" if taken else "0" for taken in used))]
+    edges = [0, *(edge for gap in gaps for edge in gap), width]
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+@pytest.mark.parametrize("scenario", ["default", "costs"])
+def test_the_table_is_aligned_in_columns_that_never_touch(scenario):
+    config = load_scenario(scenario).config
+    policies = [make_baseline(name, config, seed=1) for name in ("random", "uniform", "newsvendor")]
+    report = evaluate(policies, config, episodes=3, seed=5)
+    lines = format_table(report, config).splitlines()
+    n_columns = 1 + (5 if config.has_costs else 6) + 1  # the policy, each metric, the gap to the reference
+    spans = column_spans(lines)
+    assert len(spans) == n_columns, "\n".join(lines)  # a cell touching its neighbour would merge two spans
+    assert all(end + 2 <= start for (_, end), (start, _) in itertools.pairwise(spans)), "\n".join(lines)
+    for line in lines:  # every line has a cell in every column: names flush left, numbers flush right
+        assert line[: spans[0][1]].strip() and line[0] != " "
+        for start, end in spans[1:]:
+            assert line[start:end].strip() and line[end - 1] != " ", (line, start, end)
+    for line in lines[1:]:
+        assert line.count("±") == n_columns - 2 and line.count("[") == 1
+    assert len({line.index("[") for line in lines[1:]}) == 1  # the interval's bracket lines up too
+    for metric_start, metric_end in spans[1:-1]:
+        assert len({line.index("±", metric_start, metric_end) for line in lines[1:]}) == 1  # so do the ±
+
+
 def test_evaluate_rejects_duplicate_policy_names():
     with pytest.raises(ValueError, match="unique"):
         evaluate([make_baseline("uniform", CONFIG)] * 2, CONFIG, 2, 0)
@@ -122,6 +156,45 @@ def test_cli_without_a_model_evaluates_every_rule(tmp_path, monkeypatch, capsys)
     assert "the default scenario" in table
     for name in BASELINES:
         assert name in table
+    unplayed = [line for line in table.splitlines() if ": not evaluated, " in line]
+    assert unplayed[0] == (  # ppo first, with the other policies not evaluated
+        "ppo: not evaluated, no model at logs/real_inventory_model.zip (train one with python train.py, "
+        "or give --model PATH)"
+    )
+    assert len(unplayed) == 5
+
+
+def test_cli_without_a_model_names_the_models_of_runs_below_logs(tmp_path, monkeypatch, model_dir, capsys):
+    shutil.copytree(model_dir, tmp_path / "logs" / "quick")  # as run_quick.sh leaves it
+    monkeypatch.chdir(tmp_path)
+    assert main(["--episodes", "2", "--policies", "newsvendor"]) == 0  # ppo not asked for: no line about it
+    assert "ppo" not in capsys.readouterr().out
+    assert main(["--episodes", "2"]) == 0
+    assert (
+        "ppo: not evaluated, no model at logs/real_inventory_model.zip (give one with --model PATH, "
+        "e.g. --model logs/quick/real_inventory_model.zip)"
+    ) in capsys.readouterr().out
+
+
+def test_cli_a_file_or_folder_that_is_not_a_model_says_so(tmp_path, monkeypatch, model_dir, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_text("# not a model\n")
+    shutil.copytree(model_dir, tmp_path / "run")
+    for path, said in [
+        (
+            "README.md",
+            "README.md is not a model (a model is the .zip a training run saves, e.g. logs/real_inventory_model.zip)",
+        ),
+        (
+            "run",
+            "run is a folder, not a model (a model is the .zip a training run saves, e.g. "
+            "run/real_inventory_model.zip)",
+        ),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--model", path, "--episodes", "2"])
+        assert exit_info.value.code == 2
+        assert capsys.readouterr().err == f"evaluate.py: error: {said} (see evaluate.py --help)\n"
 
 
 def test_cli_with_a_model_evaluates_ppo_on_its_config(tmp_path, monkeypatch, model_dir, capsys):

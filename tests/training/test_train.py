@@ -306,9 +306,79 @@ def test_ctrl_c_saves_a_model_that_loads_and_resumes(tmp_path):
     load_agent(model_path)
     interrupted_at = PPO.load(model_path, device="cpu").num_timesteps
     assert end["timesteps"] == interrupted_at > 0
+    with pytest.raises(SystemExit) as refused:  # a fresh run would replace the interrupted one: resume it instead
+        train_cli.main(["--total-timesteps", "64", "--n-envs", "2", "--log-dir", str(log_dir)])
+    assert refused.value.code == 2
     resume = ["--resume", str(model_path), "--log-dir", str(log_dir), "--n-envs", "2", "--total-timesteps", "256"]
     assert run_main(resume)[0] == 0
     assert PPO.load(model_path, device="cpu").num_timesteps == interrupted_at + 256  # one rollout of 2 x 128
+
+
+# ---------------------------------------------------------------------------- one run per folder
+def folder_bytes(folder):
+    """Every file below ``folder`` and its bytes: what a refused run must leave as it was."""
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_new_run_into_a_finished_runs_folder_exits_2_and_changes_nothing(run, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the folder it suggests, logs/default, is free here
+    log_dir = copy_run(run, tmp_path / "logs")
+    run_id = json.loads((log_dir / RUN_CONFIG_NAME).read_text())["run_id"]
+    before = folder_bytes(log_dir)
+    with pytest.raises(SystemExit) as excinfo:
+        train_cli.main([*TINY_RUN, "--log-dir", str(log_dir)])
+    assert excinfo.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        f"train.py: error: {log_dir} holds the model of run {run_id} (scenario default); add --overwrite to "
+        f"replace it, continue it with --resume {log_dir / MODEL_NAME}, or train elsewhere with --log-dir "
+        "logs/default (see train.py --help)\n"
+    )
+    assert folder_bytes(log_dir) == before  # no lock, config, stream or model written
+
+    code, output = run_main(
+        ["--resume", str(log_dir / MODEL_NAME), "--log-dir", str(log_dir), "--total-timesteps", "64"]
+    )
+    assert code == 0, output  # resuming the run that is there is the way on
+    assert json.loads((log_dir / RUN_CONFIG_NAME).read_text())["run_id"] == run_id
+
+    code, output = run_main(
+        ["--total-timesteps", "64", "--n-envs", str(N_ENVS), "--log-dir", str(log_dir), "--overwrite"]
+    )
+    assert code == 0, output
+    replaced = json.loads((log_dir / RUN_CONFIG_NAME).read_text())
+    assert replaced["run_id"] != run_id and stream_records(log_dir)[0]["run_id"] == replaced["run_id"]
+    assert "--overwrite" not in replaced["command"]  # run again, the recorded command does not replace a run unasked
+
+
+def test_a_folder_with_a_model_and_no_run_config_is_refused_too(run, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    log_dir = tmp_path / "lead-time"
+    log_dir.mkdir()
+    shutil.copy(run.log_dir / MODEL_NAME, log_dir)
+    with pytest.raises(SystemExit) as excinfo:
+        train_cli.main([*TINY_RUN, "--scenario", "lead-time", "--log-dir", str(log_dir)])
+    assert excinfo.value.code == 2
+    (error,) = capsys.readouterr().err.splitlines()
+    assert f"{log_dir} holds a trained model (no readable run config beside it); add --overwrite" in error
+    assert "--resume" not in error and "--log-dir logs/lead-time" in error
+    assert sorted(path.name for path in log_dir.iterdir()) == [MODEL_NAME]
+
+
+def test_resuming_a_run_into_another_runs_folder_is_refused(run, tmp_path, capsys):
+    other = copy_run(run, tmp_path / "other")
+    config = json.loads((other / RUN_CONFIG_NAME).read_text())
+    (other / RUN_CONFIG_NAME).write_text(json.dumps({**config, "run_id": "another-run"}))
+    log_dir = copy_run(run, tmp_path / "logs")
+    before = folder_bytes(log_dir)
+    with pytest.raises(SystemExit) as excinfo:
+        train_cli.main(["--resume", str(other / MODEL_NAME), "--log-dir", str(log_dir), "--total-timesteps", "64"])
+    assert excinfo.value.code == 2
+    (error,) = capsys.readouterr().err.splitlines()
+    assert (
+        f"which resuming run another-run there would replace; resume it in its own folder (--log-dir {other})" in error
+    )
+    assert folder_bytes(log_dir) == before
 
 
 # ---------------------------------------------------------------------------- bad arguments
@@ -371,7 +441,7 @@ def test_a_second_run_on_a_busy_log_dir_exits_2_and_writes_nothing(tmp_path, cap
     errors = capsys.readouterr().err
     assert [line for line in errors.splitlines() if "error:" in line] == [
         f"train.py: error: a training run (process {os.getpid()}) is already writing to {log_dir}; "
-        "wait for it to finish or choose another --log-dir"
+        "wait for it to finish or choose another --log-dir (see train.py --help)"
     ]
     assert sorted(path.name for path in log_dir.iterdir()) == [LOCK_NAME]  # no config, stream or model
 
@@ -391,9 +461,9 @@ def train_arguments(script):
 def test_scripts_pass_arguments_train_accepts(script, preset):
     args = train_cli.parse_args(train_cli.build_parser(), train_arguments(script))
     assert args.total_timesteps == PRESETS[preset]
-    assert args.log_dir == Path("logs")
+    assert args.log_dir == Path("logs") / preset  # its own folder: the demo's run stays in logs/
     text = (ROOT / script).read_text()
-    assert "requirements.txt" in text and "tensorboard --logdir logs/sb3_logs" in text
+    assert "requirements.txt" in text and f"tensorboard --logdir logs/{preset}/sb3_logs" in text
 
 
 @pytest.mark.parametrize("script", [name for name in SCRIPTS if name.endswith(".sh")])

@@ -309,6 +309,14 @@ BAD_SCENARIOS = {
     "missing-csv": (["--set", "demand_model=file", "--set", "demand_file=/nowhere.csv"], "no such file"),
     "not-key-value": (["--set", "lead_time"], "expected key=value"),
 }
+AT_FAULT = {  # the option the error names: the one the user typed that is wrong (the CSV cases: --scenario)
+    "unknown-key": "--set",
+    "wrong-type": "--set",
+    "out-of-range": "--set",
+    "missing-scenario": "--scenario",
+    "missing-csv": "--set",
+    "not-key-value": "--set",
+}
 
 
 def bad_csv_arguments(tmp_path: Path, kind: str) -> tuple[list[str], str]:
@@ -339,8 +347,12 @@ def test_bad_scenario_input_is_one_line_and_exit_2(cli, case, tmp_path, capsys, 
     with pytest.raises(SystemExit) as excinfo:
         cli.main(argv)
     assert excinfo.value.code == 2
-    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    stderr = capsys.readouterr().err
+    errors = [line for line in stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and message in errors[0], errors
+    assert stderr.count("\n") == 1  # the error alone, no usage block
+    assert f"error: argument {AT_FAULT.get(case, '--scenario')}: " in errors[0]
+    assert "--set --set" not in errors[0] and ": --set " not in errors[0]  # the option is named once
     assert not (tmp_path / "logs").exists()  # nothing written
 
 
@@ -400,4 +412,7 @@ def test_a_model_remembers_its_scenario_and_refuses_one_with_other_spaces(tmp_pa
         evaluate_cli.main(["--model", model, "--episodes", "2", "--scenario", "default"])
     assert excinfo.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "expects observations/actions of shape" in error and "the scenario asked for" in error
+    assert error == (  # in settings, not tensor shapes
+        f"evaluate.py: error: {model} cannot play this scenario: trained with lead_time=2; this scenario has "
+        "lead_time=1, which drops the in-transit features (see evaluate.py --help)"
+    )
