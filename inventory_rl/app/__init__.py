@@ -3,13 +3,15 @@
 - ``training``, ``replay``, ``manual`` (with ``manual_form``), ``compare``, ``tuning``: one
   Streamlit page each; ``pages/`` holds the five scripts ``st.navigation`` runs, each a call
   into its page module;
-- ``charts``: the Vega-Lite specs and the colours; ``common``: the log directory and its run's
-  scenario, the models, the scenario picker and the metric cards shared by the pages;
+- ``charts``: the Vega-Lite specs and the colours; ``common``: the log directory, the run picked
+  in the sidebar and its scenario, the models, the scenario picker and the metric cards shared
+  by the pages;
 - plain Python without Streamlit, so tests and benchmarks use them directly: ``history`` (a
   run's per-episode figures) and ``monitor`` (the stream tailed into them, the Training view),
   ``scenario`` (a run's scenario, picking one, the rules that apply and the best of them),
   ``days`` (one day of a played episode: shelf, supply, money), ``game`` (the manual game),
-  ``reports`` (evaluation reports) and ``studies`` (Optuna studies).
+  ``reports`` (evaluation reports), ``studies`` (Optuna studies) and ``run_list`` (the runs
+  under the log directory, for the sidebar's run picker).
 
 This file imports nothing, so ``import inventory_rl.app.history`` stays free of Streamlit.
 """

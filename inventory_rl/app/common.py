@@ -1,5 +1,6 @@
-"""What the pages share: the log directory and its run's scenario, the models in it (loaded
-once per file version and scenario for every session), the scenario picker, and the metric cards."""
+"""What the pages share: the log directory (a root holding runs), the run picked in the sidebar and
+its scenario, the models in it (loaded once per file version and scenario for every session), the
+scenario picker, and the metric cards."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import streamlit as st
 
 from inventory_rl.agent.trained import load_agent
 from inventory_rl.app.history import Metric
+from inventory_rl.app.run_list import RunInfo, find_runs, pick_run
 from inventory_rl.app.scenario import (
     FILE,
     OWN,
@@ -34,6 +36,23 @@ from inventory_rl.world.config import InventoryConfig, Scenario, ScenarioError, 
 TRAIN_COMMAND = "`python train.py --preset quick` (or `run_quick.sh` / `run_quick.bat`)"
 START_TRAINING_HINT = f"Start a training run in another terminal with {TRAIN_COMMAND}: this page follows it live."
 TRAIN_MODEL_HINT = f"Train one with {TRAIN_COMMAND}."
+RUN_KEY = "run"  # the sidebar's run picker: the picked run's path relative to the root
+RUN_LIST_SECONDS = 3  # how long a listing of the runs is reused (every click reruns the page); a new run shows after it
+# What a page keeps of the run it showed: forgotten when another run is picked, so that its
+# widgets start from the new run's defaults (the reports folder, the storage URL, the models...)
+# and the manual game is played against the new run's agent.
+RUN_STATE_KEYS = (
+    "training_monitor",
+    "episode_pick",
+    "replay_model",
+    "manual_game",
+    "manual_opponent",
+    "compare_where",
+    "compare_report",
+    "tuning_url",
+    "tuning_study",
+)
+SHOWN_RUN_KEY = "shown_run"  # the run whose state the session holds
 
 
 # ---------------------------------------------------------------------------- the log directory
@@ -52,6 +71,39 @@ def resolve_log_dir(argv: Sequence[str], environ: Mapping[str, str]) -> Path:
 def current_log_dir() -> Path:
     """This app's log directory, from its command line and environment (see ``resolve_log_dir``)."""
     return resolve_log_dir(sys.argv[1:], os.environ)
+
+
+@st.cache_data(ttl=RUN_LIST_SECONDS, max_entries=8, show_spinner=False)
+def listed_runs(root: str) -> list[RunInfo]:
+    """``app.run_list.find_runs`` of ``root``, listed again at most every ``RUN_LIST_SECONDS``
+    (every widget change reruns the page; the live Training page reruns only its fragment)."""
+    return find_runs(Path(root))
+
+
+def current_runs() -> tuple[Path, list[RunInfo], RunInfo | None]:
+    """The log directory (the root), the runs under it, and the one picked in the sidebar
+    (``RUN_KEY``), else the default one (None without runs)."""
+    root = current_log_dir()
+    runs = listed_runs(str(root))
+    return root, runs, pick_run(runs, st.session_state.get(RUN_KEY))
+
+
+def current_run_dir() -> Path:
+    """The folder of the run the pages show: the one picked in the sidebar, else the default; the
+    log directory itself while it holds no run (the pages then say how to start one)."""
+    root, _, run = current_runs()
+    return root if run is None else run.path
+
+
+def forget_other_run(run_dir: Path) -> None:
+    """Forget what the session kept of another run than the one in ``run_dir`` (``RUN_STATE_KEYS``);
+    called before a page is drawn, so its widgets start from this run's defaults."""
+    state = st.session_state
+    shown = state.get(SHOWN_RUN_KEY)
+    if shown is not None and shown != str(run_dir):
+        for key in RUN_STATE_KEYS:
+            state.pop(key, None)
+    state[SHOWN_RUN_KEY] = str(run_dir)
 
 
 def log_dir_scenario(log_dir: Path) -> Scenario:

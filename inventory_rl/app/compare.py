@@ -2,8 +2,9 @@
 --json-dir``) per scenario: the agent against the rules, as a table and as intervals; and the
 lost-sales family's reports as one table of gaps to the optimum.
 
-Reports are read from the log directory by default (any ``*.json`` with the report's schema),
-or from the folder or file the user types; they are re-read only when a file changes.
+Reports are read from the folder of the run picked in the sidebar by default (any ``*.json`` with
+the report's schema), or from the folder or file the user types; they are re-read only when a file
+changes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from inventory_rl.app.charts import POLICY_COLORS, chart, interval_spec
-from inventory_rl.app.common import current_log_dir, log_dir_scenario
+from inventory_rl.app.common import current_run_dir, log_dir_scenario
 from inventory_rl.app.reports import (
     Report,
     interval_frame,
@@ -24,7 +25,9 @@ from inventory_rl.app.reports import (
     overview,
     policy_table,
     report_files,
+    split_far_behind,
 )
+from inventory_rl.app.scenario import reasons_text
 
 EVALUATE_HINT = (
     "Write one with `python evaluate.py --json LOG_DIR/evaluation.json` (add `--scenario NAME` and "
@@ -63,11 +66,18 @@ def render_report(report: Report) -> None:
     )
     st.dataframe(policy_table(report), width="stretch")
     st.markdown(f"**{label}**: mean and 95% interval over the episodes")
-    frame = interval_frame(report)
-    colors = dict(zip(frame["policy"], POLICY_COLORS * 2, strict=False))
-    chart(frame, interval_spec(label, shown.format, colors))
+    shown_rows, far = split_far_behind(report)
+    colors = dict(zip(interval_frame(report)["policy"], POLICY_COLORS * 2, strict=False))  # the same with or without
+    chart(shown_rows, interval_spec(label, shown.format, {name: colors[name] for name in shown_rows["policy"]}))
+    if len(far):
+        listed = "; ".join(
+            f"**{row.policy}** {row.mean:{shown.format}} [{row.low:{shown.format}}, {row.high:{shown.format}}]"
+            for row in far.itertuples()
+        )
+        squeeze = "it would" if len(far) == 1 else "they would"
+        st.caption(f"Left off the plot, far behind the others ({squeeze} squeeze them into one dot): {listed}.")
     if report.skipped:
-        st.caption("Not evaluated here: " + "; ".join(f"**{name}**: {why}" for name, why in report.skipped.items()))
+        st.caption(f"Not evaluated here: {reasons_text(report.skipped)}")
 
 
 def render_compare(log_dir: Path) -> None:
@@ -109,5 +119,5 @@ def render_compare(log_dir: Path) -> None:
 
 
 def page() -> None:
-    """The Compare page of this app's log directory (``pages/compare.py`` runs it)."""
-    render_compare(current_log_dir())
+    """The Compare page of the run picked in the sidebar (``pages/compare.py`` runs it)."""
+    render_compare(current_run_dir())

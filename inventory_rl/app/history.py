@@ -163,6 +163,24 @@ def signed(value: float, digits: int = 1, unit: str = "") -> str:
     return f"{value:+,.{digits}f}{unit}"
 
 
+def rolling_windows(size: int, window: int = ROLLING_WINDOW) -> tuple[int, int]:
+    """How many episodes the rolling means of a history of ``size`` episodes cover: the latest
+    window (all the episodes while there are fewer than ``window``) and the window before it
+    (0 until there is one; shorter than ``window`` until there are twice as many episodes)."""
+    return min(window, size), max(0, min(window, size - window))
+
+
+def rolling_text(size: int, window: int = ROLLING_WINDOW) -> str:
+    """The episodes the rolling-mean cards cover, as the page says it: ``the last 16 episodes (all
+    of them so far)``, or ``the last 100 episodes, with the change from the 100 before``. Early in
+    a run the window is the episodes there are, not ``window``."""
+    now, before = rolling_windows(size, window)
+    if not before:
+        return "the one episode so far" if now == 1 else f"the last {now:,} episodes (all of them so far)"
+    earlier = "the one" if before == 1 else f"the {before:,}"
+    return f"the last {now:,} episodes, with the change from {earlier} before"
+
+
 def rolling_metric(
     history: EpisodeHistory, name: str, label: str, as_percent: bool, *, lower_is_better: bool = False
 ) -> Metric:
@@ -183,7 +201,7 @@ def rolling_metric(
         value=value,
         delta=delta,
         delta_color="inverse" if lower_is_better else "normal",
-        help=f"Mean over the last {ROLLING_WINDOW} episodes; the change is against the {ROLLING_WINDOW} before.",
+        help=f"Mean over {rolling_text(history.size)}.",
         sparkline=tuple(np.round(spark, 4).tolist()),
     )
 

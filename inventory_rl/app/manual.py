@@ -29,7 +29,7 @@ from inventory_rl.app.charts import (
 )
 from inventory_rl.app.common import (
     TRAIN_MODEL_HINT,
-    current_log_dir,
+    current_run_dir,
     draw_metrics,
     fresh_agent,
     log_dir_scenario,
@@ -209,5 +209,5 @@ def render_days(game: ManualGame, results: dict, money: bool) -> None:
 
 
 def page() -> None:
-    """The Manual page of this app's log directory (``pages/manual.py`` runs it)."""
-    render_manual(current_log_dir())
+    """The Manual page of the run picked in the sidebar (``pages/manual.py`` runs it)."""
+    render_manual(current_run_dir())

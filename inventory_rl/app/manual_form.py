@@ -19,10 +19,15 @@ PRODUCTS_PER_ROW = 5  # number inputs side by side in the order form
 
 # ---------------------------------------------------------------------------- button callbacks
 def place_order() -> None:
-    """Play the day with the number inputs' units (the place_order button's callback)."""
-    game: ManualGame = st.session_state["manual_game"]
+    """Play the day with the number inputs' units (the place_order button's callback), then empty
+    the inputs, as a new game starts them: the next day opens with no order entered, so its form
+    never warns of units "refused at the door" that the person has not ordered that day."""
+    state = st.session_state
+    game: ManualGame = state["manual_game"]
     if not game.over:
-        game.place_order([int(st.session_state.get(f"order_{i}") or 0) for i in range(game.config.n_products)])
+        game.place_order([int(state.get(f"order_{i}") or 0) for i in range(game.config.n_products)])
+        for i in range(game.config.n_products):
+            state[f"order_{i}"] = 0
 
 
 def suggest_order() -> None:

@@ -9,9 +9,10 @@ episodes arrived.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,6 +124,44 @@ def build_training_view(
     )
 
 
+# ---------------------------------------------------------------------------- progress
+@dataclass(frozen=True)
+class Progress:
+    """The Training page's progress bar: how full (0 to 1) and what it says."""
+
+    fraction: float
+    text: str
+
+
+def run_progress(timesteps: int, total: Any, end: Mapping[str, Any] | None) -> Progress | None:
+    """How far a run is: ``timesteps`` (at its latest finished episode) of the ``total`` its header
+    asked for, or where its ``end`` record says it stopped; None for a live run without a total.
+
+    A run that ended counts the timesteps its end record gives (episodes end only so often: the last
+    one may have finished well before training did), and a finished run fills the bar. The last
+    rollout always runs to its end, so a run may pass its total: the bar is then full and the text
+    says so, never "100,320 of 100,000"."""
+    has_total = isinstance(total, int) and not isinstance(total, bool) and total > 0
+    status = None
+    if end is not None:
+        status = str(end.get("status") or "ended")
+        ended_at = end.get("timesteps")
+        if isinstance(ended_at, int) and not isinstance(ended_at, bool) and ended_at >= 0:
+            timesteps = ended_at
+    if status is None and not has_total:
+        return None
+    prefix = "" if status is None else f"{status[:1].upper()}{status[1:]}: "
+    fraction = 1.0 if status == "finished" or not has_total else min(timesteps / total, 1.0)
+    if not has_total:
+        return Progress(fraction, f"{prefix}{timesteps:,} timesteps")
+    if timesteps > total:
+        ran = "ran" if status is not None else "runs"
+        return Progress(1.0, f"{prefix}{timesteps:,} timesteps (the last rollout {ran} past the {total:,} asked)")
+    if status == "finished" and timesteps == total:
+        return Progress(1.0, f"{prefix}{timesteps:,} timesteps")
+    return Progress(fraction, f"{prefix}{timesteps:,} of {total:,} timesteps")
+
+
 # ---------------------------------------------------------------------------- the stream
 class TrainingMonitor:
     """Follows one stream for one browser session.
@@ -202,6 +241,14 @@ class TrainingMonitor:
         """The env config of the run (its header's), else the default one."""
         scenario = self.scenario
         return InventoryConfig() if scenario is None else scenario.config
+
+    def progress(self) -> Progress | None:
+        """The run's progress (``run_progress``): its latest episode's timesteps against its header's
+        total, or where its end record says it stopped; None for a live run before its first episode."""
+        if not self.history.size and self.end is None:
+            return None
+        timesteps = int(self.history.column("timesteps")[-1]) if self.history.size else 0
+        return run_progress(timesteps, (self.header or {}).get("total_timesteps"), self.end)
 
     def view(self) -> TrainingView | None:
         """The cached view of the history; None while there is no episode yet."""

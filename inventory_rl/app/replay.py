@@ -28,7 +28,7 @@ from inventory_rl.app.charts import (
 from inventory_rl.app.common import (
     TRAIN_MODEL_HINT,
     available_models,
-    current_log_dir,
+    current_run_dir,
     fresh_agent,
     log_dir_scenario,
     scenario_header,
@@ -40,6 +40,7 @@ from inventory_rl.app.scenario import (
     config_from_key,
     config_key,
     played_config,
+    reasons_text,
     rule_label,
     rule_policy,
     rules_for,
@@ -100,7 +101,7 @@ def pick_rules(config: InventoryConfig) -> list[str]:
         "episodes (a few seconds the first time).",
     )
     if skipped:
-        st.caption("Not applicable here: " + "; ".join(f"**{name}**: {reason}" for name, reason in skipped.items()))
+        st.caption(f"Not applicable here: {reasons_text(skipped)}")
     return picked
 
 
@@ -199,5 +200,5 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
 
 
 def page() -> None:
-    """The Replay page of this app's log directory (``pages/replay.py`` runs it)."""
-    render_replay(current_log_dir())
+    """The Replay page of the run picked in the sidebar (``pages/replay.py`` runs it)."""
+    render_replay(current_run_dir())

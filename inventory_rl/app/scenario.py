@@ -82,6 +82,37 @@ def changes_text(scenario: Scenario) -> str:
     return " · ".join(f"`{key}` **{value}** (originally {original})" for key, value, original in found)
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 product``, ``10 products``, ``1,000 units``: a count with its noun, singular or plural."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def agent_text(config: InventoryConfig) -> str:
+    """What a PPO agent decides in ``config``'s scenario, to follow "a PPO agent": ``splits each
+    day's order across 10 products sharing a 1,000-unit warehouse``; a one-product scenario reads
+    ``... for one product in a warehouse of 1,000 units``."""
+    free = config.order_mode == "free"
+    if config.n_products == 1:
+        where = f"one product in a warehouse of {counted(config.capacity, 'unit')}"
+        if free:
+            return f"decides how much to order each day for {where}"
+        return f"orders the free space each day for {where} (with one product there is nothing to split)"
+    products = f"{counted(config.n_products, 'product')} sharing a {config.capacity:,}-unit warehouse"
+    if free:
+        return f"decides how much to order each day and splits it across {products}"
+    return f"splits each day's order across {products}"
+
+
+def reasons_text(reasons: Mapping[str, str]) -> str:
+    """Why each of some rules (or policies) is left out, one clause per reason, in Markdown:
+    ``**s-S**, **optimal**: the order always fills the gap here; **oracle**: ...``. Rules sharing a
+    reason are named together, so the reason is said once."""
+    grouped: dict[str, list[str]] = {}
+    for name, reason in reasons.items():
+        grouped.setdefault(reason, []).append(name)
+    return "; ".join(f"{', '.join(f'**{name}**' for name in names)}: {reason}" for reason, names in grouped.items())
+
+
 def sells(config: InventoryConfig) -> bool:
     """Something is sold at a price, or the reward is the profit: revenue and profit mean
     something beside the cost."""

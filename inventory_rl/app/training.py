@@ -26,8 +26,8 @@ from inventory_rl.app.charts import (
     heatmap_spec,
     legend_html,
 )
-from inventory_rl.app.common import START_TRAINING_HINT, current_log_dir, draw_metrics, scenario_header
-from inventory_rl.app.history import MAX_CHART_POINTS, ROLLING_WINDOW, Metric, percent
+from inventory_rl.app.common import START_TRAINING_HINT, current_run_dir, draw_metrics, scenario_header
+from inventory_rl.app.history import MAX_CHART_POINTS, ROLLING_WINDOW, Metric, percent, rolling_text
 from inventory_rl.app.monitor import MONEY_CURVES, TrainingMonitor, TrainingView
 from inventory_rl.runs.layout import STREAM_NAME
 from inventory_rl.world.config import InventoryConfig
@@ -73,20 +73,24 @@ def render_training(monitor: TrainingMonitor) -> None:
     elif monitor.header is not None:
         st.caption("The run's scenario cannot be read from its stream header (a newer version's settings?).")
     view = monitor.view()
+    progress = monitor.progress()
+    if progress is not None:
+        st.progress(progress.fraction, text=progress.text)
+    if view is None and monitor.end is not None:  # too short for a whole episode: nothing to wait for
+        st.info(
+            f"The run ended before any of its episodes did ({config.episode_days:,} steps per env): "
+            "there is no episode to chart. Train it for longer to see it learn.",
+            icon=":material/info:",
+        )
+        return
     if view is None:
         st.info(
-            f"The run has started; waiting for its first finished episode ({config.episode_days} steps per env)...",
+            f"The run has started; waiting for its first finished episode ({config.episode_days:,} steps per env)...",
             icon=":material/hourglass_top:",
         )
         return
-    timesteps = int(monitor.history.column("timesteps")[-1])
-    total = (monitor.header or {}).get("total_timesteps")
-    if isinstance(total, int) and total > 0:
-        st.progress(min(timesteps / total, 1.0), text=f"{timesteps:,} of {total:,} timesteps")
     draw_metrics(view.metrics[:3], per_row=3)  # counts and the latest episode
-    st.caption(
-        f"Rolling means over the last {ROLLING_WINDOW} episodes, with the change from the {ROLLING_WINDOW} before:"
-    )
+    st.caption(f"Rolling means over {rolling_text(monitor.history.size)}:")
     draw_metrics(view.metrics[3:], per_row=len(view.metrics) - 3)
     render_curves(monitor, view, config)
     render_episode_analysis(monitor, view, config)
@@ -203,5 +207,5 @@ def training_fragment(log_dir: Path) -> None:
 
 
 def page() -> None:
-    """The Training page of this app's log directory (``pages/training.py`` runs it)."""
-    training_fragment(current_log_dir())
+    """The Training page of the run picked in the sidebar (``pages/training.py`` runs it)."""
+    training_fragment(current_run_dir())

@@ -1,5 +1,6 @@
 """The Tuning page: an Optuna study of ``tune.py``'s, read from the storage it writes (by
-default ``LOG_DIR/tuning.db``, or any storage URL typed in): its trials, the best value over
+default ``tuning.db`` in the folder of the run picked in the sidebar, as ``tune.py --log-dir``
+that folder writes it, or any storage URL typed in): its trials, the best value over
 the trials, the trials' intermediate values, and the parameters' importances.
 
 The storage is opened once per URL and queried on every run, so a study that ``tune.py`` is
@@ -15,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from inventory_rl.app.charts import bars_spec, best_value_spec, chart, trial_curves_spec
-from inventory_rl.app.common import current_log_dir, draw_metrics
+from inventory_rl.app.common import current_run_dir, draw_metrics
 from inventory_rl.app.history import Metric
 from inventory_rl.app.studies import (
     StudyInfo,
@@ -144,5 +145,5 @@ def render_tuning(log_dir: Path) -> None:
 
 
 def page() -> None:
-    """The Tuning page of this app's log directory (``pages/tuning.py`` runs it)."""
-    render_tuning(current_log_dir())
+    """The Tuning page of the run picked in the sidebar (``pages/tuning.py`` runs it)."""
+    render_tuning(current_run_dir())

@@ -7,20 +7,31 @@ folders. The plain building blocks are tested in test_dashboard_models.py.
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from inventory_rl.app import dashboard
 from inventory_rl.app.common import available_models, resolve_log_dir
+from inventory_rl.app.history import ROLLING_WINDOW
 from inventory_rl.app.scenario import run_scenario
 from inventory_rl.evaluation.episodes import play_episode
 from inventory_rl.policies.rules import make_baseline
-from inventory_rl.runs.layout import MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME, read_run_config
+from inventory_rl.runs.layout import (
+    MODEL_NAME,
+    RUN_CONFIG_NAME,
+    STREAM_NAME,
+    RunConfig,
+    ScenarioRecord,
+    read_run_config,
+    write_run_config,
+)
 from inventory_rl.runs.stream import StreamWriter
 from inventory_rl.world.config import InventoryConfig, load_scenario
 from tests import ROOT
@@ -96,6 +107,60 @@ def test_models_are_listed_final_first_then_checkpoints_by_timesteps(tmp_path):
     assert available_models(tmp_path)[0].name == MODEL_NAME
 
 
+# ---------------------------------------------------------------------------- the run picker
+def copy_run(source: Path, folder: Path, age: float = 0) -> Path:
+    """A copy of the run in ``source`` at ``folder``, its files ``age`` seconds old (the newest run is the default)."""
+    shutil.copytree(source, folder, dirs_exist_ok=True)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            stamp = path.stat().st_mtime - age
+            os.utime(path, (stamp, stamp))
+    return folder
+
+
+def test_the_run_picker_lists_the_runs_under_the_root_and_every_page_follows_it(app, runs, tmp_path):
+    root = tmp_path / "logs"
+    copy_run(runs["default"], root / "quick", age=600)
+    copy_run(runs["costs"], root / "costs", age=60)  # the newest: picked first, the root holding no run
+    at = app(root).run()
+    assert not at.exception, at.exception
+    picker = at.sidebar.selectbox(key="run")
+    assert picker.options == ["costs · costs", "quick · default"] and picker.value == "costs"
+    assert "The run's scenario: `costs`" in texts(at.markdown)
+    assert f"Log directory: `{root}`" in texts(at.sidebar.caption)
+    assert f"Run folder: `{root / 'costs'}`" in texts(at.sidebar.caption)
+    at = switch(at, "Compare")
+    assert at.text_input(key="compare_where").value == str(root / "costs")
+
+    picker = at.sidebar.selectbox(key="run").set_value("quick").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="compare_where").value == str(root / "quick")  # the page follows the new run
+    at = switch(at, "Tuning")
+    assert str(root / "quick" / "tuning.db") in at.text_input(key="tuning_url").value
+    at = switch(at, "Replay")
+    assert at.selectbox(key="replay_model").value == root / "quick" / MODEL_NAME
+    at = switch(at, "Manual")
+    game = at.session_state["manual_game"]
+    assert game.opponent_label == "PPO agent" and game.config == run_config(root / "quick").with_demand_part("holdout")
+    at = switch(at, "Training")
+    assert "The run's scenario: `default`" in texts(at.markdown)
+    assert metric_values(at)["Episodes"] == f"{episodes_in(root / 'quick'):,}"
+
+    at.sidebar.selectbox(key="run").set_value("costs").run()
+    at = switch(at, "Manual")  # a game against the other run's agent is not kept
+    assert at.session_state["manual_game"].config.order_mode == "free"
+
+
+def test_the_root_s_own_run_is_picked_first(app, runs, tmp_path):
+    root = copy_run(runs["default"], tmp_path / "logs", age=600)
+    copy_run(runs["costs"], root / "costs")  # newer, but the root's own run comes first
+    at = app(root).run()
+    assert not at.exception, at.exception
+    picker = at.sidebar.selectbox(key="run")
+    assert picker.options == [". · default", "costs · costs"] and picker.value == "."
+    assert "The run's scenario: `default`" in texts(at.markdown)
+
+
 # ---------------------------------------------------------------------------- every page, every family
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_page_shows_the_run_of_each_scenario_family(app, runs, family):
@@ -137,6 +202,42 @@ def test_training_page_draws_every_chart_of_the_original(app, run_dir):
     assert at.selectbox(key="episode_pick").value is None  # follows the latest sampled episode
 
 
+def test_a_finished_run_shows_a_full_bar_and_its_real_timesteps(app, run_dir):
+    at = app(run_dir).run()
+    end = json.loads((run_dir / STREAM_NAME).read_text().splitlines()[-1])
+    total = read_run_config(run_dir / RUN_CONFIG_NAME).total_timesteps
+    [bar] = at.progress
+    assert bar.value == 100 and bar.text.startswith(f"Finished: {end['timesteps']:,} timesteps")
+    assert f"of {total:,}" not in bar.text  # not the partial count of the latest episode
+    episodes = episodes_in(run_dir)
+    assert episodes < ROLLING_WINDOW
+    assert f"Rolling means over the last {episodes} episodes (all of them so far):" in texts(at.caption)
+
+
+def test_a_run_that_ended_before_its_first_episode_says_so(app, tmp_path):
+    config = InventoryConfig(episode_days=1000)  # 1,024 timesteps on 2 envs: no episode ends
+    header = {"type": "header", "run_id": "short", "env_config": config.to_dict(), "total_timesteps": 1024}
+    writer = StreamWriter(tmp_path / STREAM_NAME, header)
+    writer.write({"type": "end", "run_id": "short", "timesteps": 1024, "status": "finished"})
+    writer.close()
+    at = app(tmp_path).run()
+    assert not at.exception, at.exception
+    [bar] = at.progress
+    assert (bar.value, bar.text) == (100, "Finished: 1,024 timesteps")
+    assert "ended before any of its episodes did (1,000 steps per env)" in texts(at.info)
+    assert "waiting for its first finished episode" not in texts(at.info)
+
+
+def test_a_one_product_scenario_is_described_in_good_english(app, tmp_path):
+    scenario = load_scenario("lost-sales")
+    write_run_config(tmp_path / RUN_CONFIG_NAME, RunConfig(scenario.config, ScenarioRecord.of(scenario)))
+    at = app(tmp_path).run()
+    assert not at.exception, at.exception
+    sidebar = texts(at.sidebar.caption)
+    assert "for one product in a warehouse of 1,000 units" in sidebar
+    assert "1 products" not in sidebar and "1000" not in sidebar
+
+
 # ---------------------------------------------------------------------------- replay
 def test_replay_plays_any_model_and_rule_on_any_day(app, run_dir):
     at = switch(app(run_dir).run(), "Replay")
@@ -148,6 +249,14 @@ def test_replay_plays_any_model_and_rule_on_any_day(app, run_dir):
     at.selectbox(key="replay_model").set_value(run_dir / "checkpoints" / "inventory_model_1024_steps.zip").run()
     at.number_input(key="replay_seed").set_value(5).run()
     assert not at.exception and not at.error
+
+
+def test_rules_left_out_for_the_same_reason_are_named_once(app, run_dir):
+    at = switch(app(run_dir).run(), "Replay")
+    [caption] = [text for text in map(str, (c.value for c in at.caption)) if text.startswith("Not applicable here")]
+    reason = "the order always fills the gap here"
+    assert caption.count(reason) == 1
+    assert f"**capped-base-stock**, **constant-order**, **s-S**, **optimal**: {reason}" in caption
 
 
 def test_replay_in_another_scenario_keeps_only_the_rules_that_apply(app, runs):
@@ -241,6 +350,17 @@ def test_an_over_large_manual_order_is_explained(app, run_dir):
     assert at.session_state["manual_game"].human.stock.sum() <= capacity
 
 
+def test_a_new_manual_day_opens_with_no_order_entered(app, run_dir):
+    at = switch(app(run_dir).run(), "Manual")
+    at.number_input(key="order_0").set_value(500).run()
+    assert "would be refused at the door" in texts(at.markdown)  # said before the order is placed
+    at.button(key="place_order").click().run()
+    assert "Day 2 of" in headers(at)
+    assert at.number_input(key="order_0").value == 0  # the inputs are empty again, as in a new game
+    assert "Your order: **0** units." in texts(at.markdown)
+    assert "would be refused at the door" not in texts(at.markdown)  # for an order not entered today
+
+
 # ---------------------------------------------------------------------------- compare and tuning
 def test_compare_shows_each_report_and_the_gaps_to_the_optimum(app, tmp_path):
     write_report(tmp_path / "evaluation_costs.json", "costs")
@@ -256,6 +376,21 @@ def test_compare_shows_each_report_and_the_gaps_to_the_optimum(app, tmp_path):
     assert len(at.get("vega_lite_chart")) == 1  # the intervals
     at.selectbox(key="compare_report").set_value(1).run()
     assert list(at.dataframe[1].value.index) == ["optimal", "base-stock"]
+
+
+def test_compare_leaves_a_policy_far_behind_off_the_interval_plot(app, tmp_path):
+    means = {"ppo": 6.12, "newsvendor": 6.14, "base-stock": 6.5, "random": 977.0}
+    policies = {
+        name: {"cost_per_day": mean, "cost_per_day_ci95": [mean - 0.05, mean + 0.05]} for name, mean in means.items()
+    }
+    report = {"scenario": "scenario costs", "main_metric": "cost_per_day", "reference": "newsvendor", "episodes": 20}
+    (tmp_path / "evaluation_costs.json").write_text(json.dumps({**report, "policies": policies}))
+    at = switch(app(tmp_path).run(), "Compare")
+    assert list(at.dataframe[1].value.index) == ["PPO agent", "newsvendor", "base-stock", "random"]  # all in the table
+    [plot] = at.get("vega_lite_chart")
+    plotted = set(dataframe_util.convert_arrow_bytes_to_pandas_df(plot.proto.data.data)["policy"])  # the chart's data
+    assert plotted == {"PPO agent", "newsvendor", "base-stock"}  # random (977 a day) would flatten 6.12 vs 6.14
+    assert "Left off the plot, far behind the others" in texts(at.caption) and "**random** 977" in texts(at.caption)
 
 
 def test_tuning_shows_a_study_and_one_line_errors(app, tmp_path):

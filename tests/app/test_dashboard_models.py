@@ -5,6 +5,7 @@ reports (Compare) and the Optuna studies (Tuning). The pages themselves: test_da
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +16,37 @@ import pytest
 
 from inventory_rl.app.charts import day_ticks
 from inventory_rl.app.game import ManualGame
-from inventory_rl.app.history import ROLLING_WINDOW, EpisodeHistory, chart_positions, rolling_metric, trajectory_frames
-from inventory_rl.app.monitor import TrainingMonitor
-from inventory_rl.app.reports import ReportError, load_reports, optimum_table, policy_table, read_report
-from inventory_rl.app.scenario import FILE, OWN, best_rule, changes, pick_scenario, run_scenario, with_overrides
+from inventory_rl.app.history import (
+    ROLLING_WINDOW,
+    EpisodeHistory,
+    chart_positions,
+    rolling_metric,
+    rolling_text,
+    trajectory_frames,
+)
+from inventory_rl.app.monitor import TrainingMonitor, run_progress
+from inventory_rl.app.reports import (
+    Report,
+    ReportError,
+    load_reports,
+    optimum_table,
+    policy_table,
+    read_report,
+    split_far_behind,
+)
+from inventory_rl.app.run_list import UNKNOWN_SCENARIO, default_run, find_runs, pick_run
+from inventory_rl.app.scenario import (
+    FILE,
+    OWN,
+    agent_text,
+    best_rule,
+    changes,
+    pick_scenario,
+    reasons_text,
+    rules_for,
+    run_scenario,
+    with_overrides,
+)
 from inventory_rl.app.studies import (
     StorageError,
     best_curve,
@@ -42,7 +70,7 @@ SEARCH_SPACE = {
     "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True),
     "n_steps": optuna.distributions.CategoricalDistribution([64, 128, 256]),
 }
-STREAMLIT_FREE = ("history", "monitor", "game", "scenario", "days", "reports", "studies")
+STREAMLIT_FREE = ("history", "monitor", "game", "scenario", "days", "reports", "studies", "run_list")
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +154,56 @@ def test_rolling_metrics_report_the_change_from_the_previous_window(stream_lines
     history.extend(records)
     metric = rolling_metric(history, "fill_rate", "Fill rate", as_percent=True)
     assert (metric.value, metric.delta) == ("70.0%", "+20.0 pp")
+
+
+def test_rolling_means_name_the_episodes_they_cover_early_in_a_run(stream_lines):
+    assert rolling_text(16) == "the last 16 episodes (all of them so far)"  # not "the last 100"
+    assert rolling_text(1) == "the one episode so far"
+    assert rolling_text(ROLLING_WINDOW) == f"the last {ROLLING_WINDOW} episodes (all of them so far)"
+    assert (
+        rolling_text(ROLLING_WINDOW + 50) == f"the last {ROLLING_WINDOW} episodes, with the change from the 50 before"
+    )
+    assert rolling_text(3 * ROLLING_WINDOW).endswith(f"the change from the {ROLLING_WINDOW} before")
+    history = EpisodeHistory()
+    history.extend(episode_records(stream_lines)[:16])
+    metric = rolling_metric(history, "fill_rate", "Fill rate", as_percent=True)
+    assert metric.help == "Mean over the last 16 episodes (all of them so far)." and metric.delta is None
+
+
+def test_progress_of_a_finished_run_is_full_and_never_counts_past_its_total():
+    # A lost-sales run: 1,000-day episodes end only every 16,000 timesteps; training stopped at 20,000.
+    finished = {"type": "end", "timesteps": 20_000, "status": "finished"}
+    progress = run_progress(16_000, 20_000, finished)
+    assert (progress.fraction, progress.text) == (1.0, "Finished: 20,000 timesteps")
+    progress = run_progress(16_000, 20_000, {**finished, "timesteps": 20_480})
+    assert progress.fraction == 1.0
+    assert progress.text == "Finished: 20,480 timesteps (the last rollout ran past the 20,000 asked)"
+    live = run_progress(100_320, 100_000, None)  # the default run's last rollout, not ended yet
+    assert live.fraction == 1.0 and "of 100,000" not in live.text
+    assert live.text == "100,320 timesteps (the last rollout runs past the 100,000 asked)"
+    running = run_progress(16_000, 20_000, None)  # still training: a partial bar is right
+    assert (running.fraction, running.text) == (0.8, "16,000 of 20,000 timesteps")
+    interrupted = run_progress(4_000, 20_000, {"type": "end", "timesteps": 5_000, "status": "interrupted"})
+    assert (interrupted.fraction, interrupted.text) == (0.25, "Interrupted: 5,000 of 20,000 timesteps")
+    assert run_progress(16_000, None, None) is None  # no total, still running: no bar
+    assert run_progress(16_000, None, finished).text == "Finished: 20,000 timesteps"
+
+
+def test_monitor_progress_follows_the_end_record(tmp_path, stream_lines):
+    stream = tmp_path / STREAM_NAME
+    header, *records, end = stream_lines
+    total = json.loads(header)["total_timesteps"]
+    write_lines(stream, [header, *records], mode="w")
+    monitor = TrainingMonitor(stream)
+    monitor.refresh()
+    latest = json.loads(records[-1])["timesteps"]
+    assert monitor.progress() == run_progress(latest, total, None)
+    write_lines(stream, [end])
+    monitor.refresh()
+    progress = monitor.progress()
+    assert progress.fraction == 1.0 and progress.text.startswith(
+        f"Finished: {json.loads(end)['timesteps']:,} timesteps"
+    )
 
 
 def write_lines(path: Path, lines, mode="a"):
@@ -328,6 +406,98 @@ def test_a_finished_game_scores_like_the_env_with_money_where_it_counts():
         daily_rewards = [env.step_units(day["ordered"])[1] for day in side.days]
         assert scores["reward"] == pytest.approx(sum(daily_rewards))
         np.testing.assert_allclose(side.result().rewards, daily_rewards)
+
+
+def test_the_agent_is_described_with_its_products_and_warehouse_in_good_english():
+    one = load_scenario("lost-sales").config  # one product, free orders, 1,000 units
+    assert agent_text(one) == "decides how much to order each day for one product in a warehouse of 1,000 units"
+    assert "one product" in agent_text(dataclasses.replace(one, order_mode="fill"))
+    ten = InventoryConfig(n_products=10, capacity=1000)
+    assert agent_text(ten) == "splits each day's order across 10 products sharing a 1,000-unit warehouse"
+    costs = load_scenario("costs").config
+    assert agent_text(costs).startswith("decides how much to order each day and splits it across ")
+    assert "1 products" not in agent_text(one) and "1000" not in agent_text(ten)
+
+
+def test_rules_left_out_for_one_reason_are_named_together():
+    _, skipped = rules_for(InventoryConfig())  # fill mode: four rules for one reason
+    text = reasons_text(skipped)
+    reason = skipped["s-S"]
+    assert text.count(reason) == 1
+    assert f"**capped-base-stock**, **constant-order**, **s-S**, **optimal**: {reason}" in text
+    assert reasons_text({"a": "why", "b": "other", "c": "why"}) == "**a**, **c**: why; **b**: other"
+    assert reasons_text({}) == ""
+
+
+# ---------------------------------------------------------------------------- the runs under the log directory
+def make_run(folder: Path, scenario: str | None = "default", overrides=(), stream_only=False, age: float = 0) -> Path:
+    """A folder holding a run's config (or, ``stream_only``, the header of its stream), ``age`` seconds old."""
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"env_config": {}}
+    if scenario is not None:
+        record["scenario"] = {"name": scenario, "overrides": list(overrides)}
+    if stream_only:
+        path = folder / STREAM_NAME
+        path.write_text(json.dumps({"type": "header", **record}) + "\n" + '{"type":"episode"}\n' * 3)
+    else:
+        path = folder / RUN_CONFIG_NAME
+        path.write_text(json.dumps(record))
+    stamp = path.stat().st_mtime - age
+    os.utime(path, (stamp, stamp))
+    return folder
+
+
+def test_runs_are_found_below_the_root_as_tensorboard_lists_them(tmp_path):
+    root = tmp_path / "logs"
+    make_run(root / "quick", "lost-sales", ["lead_time=4"], age=300)
+    make_run(root / "heavy", "default", stream_only=True, age=200)  # only its stream so far
+    make_run(root / "costs", "costs", age=100)
+    make_run(root / "sweeps" / "seed-1", "big", age=400)  # two levels down
+    for skipped in ("checkpoints", "sb3_logs/PPO_1", ".hidden", "a/b/c/d"):  # a run's own, hidden, too deep
+        make_run(root / skipped)
+    (root / "notes").mkdir()
+    runs = find_runs(root)
+    assert [run.relative for run in runs] == ["costs", "heavy", "quick", "sweeps/seed-1"]
+    labels = {run.relative: run.label for run in runs}
+    assert labels["quick"] == "quick · lost-sales --set lead_time=4" and labels["heavy"] == "heavy · default"
+    assert runs[0].path == root / "costs"
+    assert default_run(runs).relative == "costs"  # the root holds none: the newest
+    assert pick_run(runs, "quick").relative == "quick" and pick_run(runs, "gone").relative == "costs"
+    make_run(root, scenario=None, age=1000)  # the root's own run (from before scenarios), oldest of all
+    runs = find_runs(root)
+    assert runs[0].label == ". · default" and default_run(runs).relative == "."
+    assert find_runs(tmp_path / "missing") == [] and default_run([]) is None and pick_run([], ".") is None
+
+
+def test_a_run_whose_files_cannot_be_read_is_listed_without_its_scenario(tmp_path):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / RUN_CONFIG_NAME).write_text("{not json")
+    [run] = find_runs(tmp_path)
+    assert (run.relative, run.scenario) == ("broken", UNKNOWN_SCENARIO)
+
+
+def costs_report(**policies: float) -> Report:
+    """A cost report of ``policies`` (name -> mean cost per day, each with a ±0.05 interval)."""
+    entries = {
+        name: {"cost_per_day": mean, "cost_per_day_ci95": [mean - 0.05, mean + 0.05]} for name, mean in policies.items()
+    }
+    return Report(Path("r.json"), "scenario costs", "cost_per_day", next(iter(policies)), 20, 0, entries)
+
+
+def test_a_policy_far_behind_the_rest_is_left_off_the_interval_plot():
+    shown, far = split_far_behind(costs_report(newsvendor=6.14, ppo=6.12, **{"base-stock": 6.5}, random=977.0))
+    assert shown["policy"].tolist() == ["newsvendor", "PPO agent", "base-stock"] and far["policy"].tolist() == [
+        "random"
+    ]
+    assert shown["high"].max() < 7  # the close ones fill the axis: 6.12 and 6.14 can be told apart
+    shown, far = split_far_behind(costs_report(newsvendor=6.14, ppo=6.12, random=977.0))
+    assert far["policy"].tolist() == ["random"]
+    _, far = split_far_behind(costs_report(newsvendor=6.14, ppo=0.5, random=6.3))  # far *better*: the news, kept
+    assert far.empty
+    _, far = split_far_behind(costs_report(random=977.0, newsvendor=6.14, ppo=6.12))  # the reference stays
+    assert far.empty
+    _, far = split_far_behind(costs_report(newsvendor=6.14, random=977.0))  # two: no "rest" to zoom on
+    assert far.empty
 
 
 # ---------------------------------------------------------------------------- reports and studies
