@@ -13,9 +13,13 @@ Vector rows count env-steps per second of the default scenario's ``InventoryVect
 same-step autoreset (so every step is a day, resets included) and pre-drawn seeded actions;
 ``SyncVectorEnv``, the slow reference, plays a quarter of the env-steps.
 Targets: the default scenario's single env >= 0.25 x CartPole; a batch of 256 >= 10 x CartPole.
+Network rows, printed last, count node-days per second (a day of a network of N nodes is N node-days) of
+every shipped network: the single env (``InventoryNetwork-v0`` from ``gymnasium.make``, pre-drawn seeded
+random actions, resets included) and a batch (``world.networks.Networks`` of ``--network-batch`` networks
+stepped with random actions and observed as the central planner sees them after every day, resets included).
 
     .venv/bin/python bench/bench_env.py [--steps 20000] [--rounds 5] [--seed 0] [--batches 8,256]
-        [--vector-sizes 1,16,256]
+        [--vector-sizes 1,16,256] [--network-steps 2000] [--network-batch 256]
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from inventory_rl.envs import ENV_ID
+from inventory_rl.envs import ENV_ID, NETWORK_ENV_ID
+from inventory_rl.envs.network import NetworkView, action_size
 from inventory_rl.world.config import list_scenarios
 from inventory_rl.world.demand import draw_demands
+from inventory_rl.world.network import list_networks
+from inventory_rl.world.networks import Networks
 from inventory_rl.world.warehouses import Warehouses
 
 REFERENCE_ID = "CartPole-v1"
@@ -91,6 +98,21 @@ def demand_draw_days_per_second(warehouses: Warehouses, seed: int, episodes: int
     return episodes * warehouses.batch * warehouses.config.episode_days / (time.perf_counter() - start)
 
 
+def batched_node_days_per_second(sim: Networks, view: NetworkView, actions: np.ndarray, seed: int) -> float:
+    """Step a batch of networks through ``actions`` (one ``(batch, size)`` array a day), observing every day
+    as the central planner does and resetting at each episode end; return node-days per second."""
+    generators = [np.random.default_rng(seed + index) for index in range(sim.batch)]
+    episode_days = sim.network.episode_days
+    start = time.perf_counter()
+    sim.reset(generators)
+    for day_actions in actions:
+        sim.step_fractions(day_actions)
+        view.central(sim)
+        if sim.day >= episode_days:
+            sim.reset(generators)
+    return len(actions) * sim.batch * len(sim.nodes) / (time.perf_counter() - start)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20_000, help="steps per env per round (default 20000)")
@@ -98,11 +120,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the envs and their actions (default 0)")
     parser.add_argument("--batches", default="8,256", help="batch sizes of the batched rows (default 8,256)")
     parser.add_argument("--vector-sizes", default="1,16,256", help="num_envs of the vector env rows (default 1,16,256)")
+    parser.add_argument(
+        "--network-steps", type=int, default=2_000, help="steps per network single env per round (default 2000)"
+    )
+    parser.add_argument(
+        "--network-batch", type=int, default=256, help="networks in the batch of the network rows (default 256)"
+    )
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, got {args.steps}")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    for option in ("network_steps", "network_batch"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     for option in ("batches", "vector_sizes"):
         text = getattr(args, option)
         try:
@@ -148,6 +179,27 @@ def main(argv: list[str] | None = None) -> None:
         sync_steps = max(args.steps // 4 // size, episode_days + 1)  # at least one reset
         vector_envs[f"SyncVectorEnv x{size}"], vector_actions[f"SyncVectorEnv x{size}"] = sync, drawn[:sync_steps]
 
+    # network rows: every shipped network, its single env and a batch of it
+    networks = {scenario.name: scenario.network for scenario in list_networks()}
+    network_envs = {name: gym.make(NETWORK_ENV_ID, network=network) for name, network in networks.items()}
+    network_actions = {}
+    for name, env in network_envs.items():
+        env.action_space.seed(args.seed)
+        network_actions[name] = [env.action_space.sample() for _ in range(args.network_steps)]
+    network_batches = {name: Networks(network, args.network_batch) for name, network in networks.items()}
+    network_views = {name: NetworkView(network) for name, network in networks.items()}
+    network_batch_actions = {
+        name: rng.random(
+            (
+                max(args.network_steps // args.network_batch, network.episode_days + 1),  # at least one reset
+                args.network_batch,
+                action_size(network),
+            )
+        )
+        for name, network in networks.items()
+    }
+    network_rates: dict[str, list[float]] = {f"{name} {kind}": [] for name in networks for kind in ("single", "batch")}
+
     rows = [*envs, *batches, *days_only, *draws_only, *vector_envs]
     rates: dict[str, list[float]] = {name: [] for name in rows}
     ratios: dict[str, list[float]] = {name: [] for name in rates if name != REFERENCE_ID}
@@ -161,6 +213,14 @@ def main(argv: list[str] | None = None) -> None:
             rates[f"{name}, demand draws only"].append(demand_draw_days_per_second(warehouses, args.seed))
         for name, vector in vector_envs.items():
             rates[name].append(vector_steps_per_second(vector, vector_actions[name], args.seed))
+        for name, env in network_envs.items():
+            nodes = len(networks[name].nodes)
+            network_rates[f"{name} single"].append(nodes * steps_per_second(env, network_actions[name], args.seed))
+            network_rates[f"{name} batch"].append(
+                batched_node_days_per_second(
+                    network_batches[name], network_views[name], network_batch_actions[name], args.seed
+                )
+            )
         for name in ratios:
             ratios[name].append(rates[name][-1] / rates[REFERENCE_ID][-1])
 
@@ -180,7 +240,14 @@ def main(argv: list[str] | None = None) -> None:
     for size in args.vector_sizes:
         speedup = statistics.median(rates[f"vector env x{size}"]) / statistics.median(rates[f"SyncVectorEnv x{size}"])
         print(f"vector env x{size}: {speedup:.1f} x SyncVectorEnv x{size}")
-    for env in [*envs.values(), *vector_envs.values()]:
+    print(
+        f"\n{'network':<20} {'nodes':>5} {'single env':>14} {f'batch x{args.network_batch}':>14}"
+        f"   (node-days/s, medians; {args.network_steps:,} single-env steps a round)"
+    )
+    for name, network in networks.items():
+        single, batch = (statistics.median(network_rates[f"{name} {kind}"]) for kind in ("single", "batch"))
+        print(f"{name:<20} {len(network.nodes):>5} {single:>14,.0f} {batch:>14,.0f}")
+    for env in [*envs.values(), *vector_envs.values(), *network_envs.values()]:
         env.close()
 
 

@@ -27,6 +27,8 @@ NODE_FEATURES = (
     "free_space",  # the gap (capacity - stock - in transit - on order) / capacity
 )
 FREE_SPACE = NODE_FEATURES.index("free_space")
+DEMAND_COLUMNS = [NODE_FEATURES.index("yesterday_demand"), NODE_FEATURES.index("avg7_demand")]
+SHARES = ("none", "downstream", "all")  # what a node's agent sees of the others (``NetworkView.local``)
 
 
 class NetworkView:
@@ -42,6 +44,11 @@ class NetworkView:
         self.row = len(NODE_FEATURES) + self.transit_slots
         self.node_size = self.n_products * self.row
         self.unit = float(max(node.config.max_demand for node in network.nodes))
+        below: list[list[int]] = [[node] for node in range(self.n_nodes)]
+        for node in reversed(range(self.n_nodes)):  # parents come first: their children are done before them
+            for child in network.children[node]:
+                below[node].extend(below[child])
+        self.below = below  # each node and the nodes below it
 
     def node_block(self, sim: Networks, node: int) -> np.ndarray:
         """Node ``node``'s rows, ``(batch, n_products * row)``."""
@@ -65,6 +72,32 @@ class NetworkView:
         """Every node's rows, then the day as a share of the episode: ``(batch, n_nodes * node_size + 1)``."""
         day = np.full((sim.batch, 1), sim.day / self.network.episode_days, np.float32)
         return np.concatenate([*(self.node_block(sim, node) for node in range(self.n_nodes)), day], axis=1)
+
+    def local_size(self, share: str) -> int:
+        """The size of one node's ``local`` observation with ``share``."""
+        extra = {"none": 0, "downstream": 2 * self.n_products, "all": self.n_nodes * self.node_size}[share]
+        return self.node_size + self.n_nodes + 1 + extra
+
+    def local(self, sim: Networks, share: str) -> np.ndarray:
+        """What each node's own agent sees, ``(batch, n_nodes, local_size(share))``: its rows, a one-hot of the
+        node, the day as a share of the episode, then what ``share`` adds: ``"none"`` nothing;
+        ``"downstream"`` its customers' demand below it (yesterday's and the 7-day mean, summed over its
+        subtree: information sharing as the literature has it); ``"all"`` every node's rows."""
+        blocks = np.stack([self.node_block(sim, node) for node in range(self.n_nodes)], axis=1)
+        identity = np.broadcast_to(np.eye(self.n_nodes, dtype=np.float32), (sim.batch, self.n_nodes, self.n_nodes))
+        day = np.full((sim.batch, self.n_nodes, 1), sim.day / self.network.episode_days, np.float32)
+        parts = [blocks, identity, day]
+        if share == "downstream":
+            rows = blocks.reshape(sim.batch, self.n_nodes, self.n_products, self.row)[..., DEMAND_COLUMNS]
+            below = np.stack([rows[:, members].sum(axis=1) for members in self.below], axis=1)  # (batch, nodes, n, 2)
+            parts.append(below.swapaxes(2, 3).reshape(sim.batch, self.n_nodes, -1))
+        elif share == "all":
+            parts.append(
+                np.broadcast_to(
+                    blocks.reshape(sim.batch, 1, -1), (sim.batch, self.n_nodes, self.n_nodes * self.node_size)
+                )
+            )
+        return np.concatenate(parts, axis=2)
 
     def space(self, size: int) -> spaces.Box:
         """A Box of ``size`` non-negative features."""

@@ -12,18 +12,17 @@ all of them (the node-identity feature tells the nodes apart).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from inventory_rl.envs.network import NODE_FEATURES, NetworkView, network_info
+from inventory_rl.envs.network import SHARES, NetworkView, network_info
 from inventory_rl.world.network import NetworkConfig, load_network
 from inventory_rl.world.networks import Networks
 
-SHARES = ("none", "downstream", "all")
-DEMAND_COLUMNS = [NODE_FEATURES.index("yesterday_demand"), NODE_FEATURES.index("avg7_demand")]
 REWARDS = ("local", "shared")
 
 
@@ -71,6 +70,7 @@ class NetworkParallelEnv(ParallelEnv):
             raise ValueError("give a network or a scenario, not both")
         self.network = network or load_network(scenario or "serial", overrides).network
         self.share, self.reward = share, reward
+        self.render_mode = None  # nothing to render (SuperSuit's wrappers read it)
         self.sim = Networks(self.network, 1)
         self.view = NetworkView(self.network)
         self.possible_agents = list(self.network.names)
@@ -84,9 +84,7 @@ class NetworkParallelEnv(ParallelEnv):
         }
         sizes = [node.config.action_size + n * len(self._outbound[node.name]) for node in nodes]
         self._transfer_start = int(bounds[-1])
-        self._subtrees = [self._subtree(node) for node in range(len(nodes))]
-        extra = {"none": 0, "downstream": 2 * n, "all": self.view.n_nodes * self.view.node_size}[share]
-        size = self.view.node_size + self.view.n_nodes + 1 + extra
+        size = self.view.local_size(share)
         # one space object per agent and env (PettingZoo's tests seed each agent's space on its own)
         self._observation_spaces = {name: self.view.space(size) for name in self.possible_agents}
         self._action_spaces = {name: spaces.Box(0.0, 1.0, (max(sizes),), np.float32) for name in self.possible_agents}
@@ -98,10 +96,6 @@ class NetworkParallelEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Box:
         return self._action_spaces[agent]
 
-    def _subtree(self, node: int) -> list[int]:
-        """The node and every node below it."""
-        return [node, *(below for child in self.network.children[node] for below in self._subtree(child))]
-
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
         """Start an episode; ``seed`` makes the network's generator as ``gymnasium.Env.reset`` does."""
         if seed is not None or self._rng is None:
@@ -111,7 +105,9 @@ class NetworkParallelEnv(ParallelEnv):
         return self._observations(), {agent: {"day": 0} for agent in self.agents}
 
     def step(self, actions: dict[str, np.ndarray]) -> tuple[dict, dict, dict, dict, dict]:
-        """One day with every agent's action (a missing agent orders nothing and sends nothing)."""
+        """One day with every agent's action. A missing agent's action is all zeros: it sends nothing and,
+        in free order mode, orders nothing (in fill mode every order fills the gap: it orders its gap, split
+        evenly)."""
         if not self.agents:
             raise RuntimeError("the episode is over: call reset() before step()")
         n = self.network.n_products
@@ -145,26 +141,26 @@ class NetworkParallelEnv(ParallelEnv):
         return observations, rewards, terminations, truncations, infos
 
     def _observations(self) -> dict[str, np.ndarray]:
-        """Each agent's observation (see the class docstring)."""
-        blocks = [self.view.node_block(self.sim, node)[0] for node in range(self.view.n_nodes)]
-        day = np.array([self.sim.day / self.network.episode_days], np.float32)
-        observations = {}
-        for node, agent in enumerate(self.possible_agents):
-            parts = [blocks[node], np.eye(self.view.n_nodes, dtype=np.float32)[node], day]
-            if self.share == "downstream":
-                parts.append(self._demand_below(blocks, node))
-            elif self.share == "all":
-                parts.extend(blocks)
-            observations[agent] = np.concatenate(parts)
-        return observations
-
-    def _demand_below(self, blocks: Sequence[np.ndarray], node: int) -> np.ndarray:
-        """Yesterday's and the 7-day mean customer demand summed over ``node``'s subtree, per product."""
-        rows = [blocks[below].reshape(self.view.n_products, -1) for below in self._subtrees[node]]
-        demand = sum(row[:, DEMAND_COLUMNS] for row in rows)
-        return np.asarray(demand, np.float32).T.reshape(-1)
+        """Each agent's observation (``NetworkView.local``)."""
+        rows = self.view.local(self.sim, self.share)[0]
+        return {agent: rows[node] for node, agent in enumerate(self.possible_agents)}
 
 
 def parallel_env(**kwargs: object) -> NetworkParallelEnv:
     """``NetworkParallelEnv(**kwargs)``, PettingZoo's usual constructor name."""
     return NetworkParallelEnv(**kwargs)
+
+
+def shared_policy_vec_env(env: NetworkParallelEnv, copies: int, seed: int) -> Any:
+    """``copies`` copies of ``env`` as one SB3 ``VecEnv`` of ``copies x n_agents`` envs, through SuperSuit
+    (``pettingzoo_env_to_vec_env_v1`` + ``concat_vec_envs_v1``), so that one SB3 policy plays every
+    node; copy i is seeded with ``seed + i``. SuperSuit's SB3 wrapper cannot be seeded by SB3 (its
+    ``seed`` fails, and so does ``PPO(..., seed=...)``): this seeds the copies once, here, and SB3's
+    later ``reset()`` continues their generators; seed torch and numpy with SB3's ``set_random_seed``."""
+    import supersuit
+
+    venv = supersuit.concat_vec_envs_v1(
+        supersuit.pettingzoo_env_to_vec_env_v1(env), copies, num_cpus=0, base_class="stable_baselines3"
+    )
+    venv.venv.reset(seed=seed)
+    return venv

@@ -56,7 +56,9 @@ import tomllib
 from inventory_rl.world.config import (
     SCENARIO_DIR,
     InventoryConfig,
+    Scenario,
     ScenarioError,
+    load_scenario,
     parse_override,
     scenario_path,
     shown_path,
@@ -64,7 +66,7 @@ from inventory_rl.world.config import (
 
 SUPPLIER = "supplier"  # the outside supplier: the source of a lane into the top of a tree
 LANE_KINDS = ("supply", "transfer")
-RATIONING = ("proportional", "fifo", "priority")
+RATIONING = ("proportional", "fifo", "priority", "balanced")
 OWED = ("backorder", "cancel")
 NETWORK_WIDE = ("episode_days", "history_days")  # every node of a network lives on one calendar
 NODE_ONLY = {  # settings of a node that are not settings of its warehouse: name -> (default, kind)
@@ -91,7 +93,7 @@ class Lane:
     unit_cost: float = 0.0
     shipment_cost: float = 0.0
     capacity: int = 0
-    initial_in_transit: int = 0  # units per product on their way at the start, in each day of the lead time
+    initial_in_transit: int = 0  # units per product on their way at the start, in each of days 1 .. lead_time - 1
     initial_orders: int = 0  # units per product ordered at the start, in each day of the order delay
 
     def __post_init__(self) -> None:
@@ -122,7 +124,8 @@ class Lane:
         if self.kind == "transfer" and SUPPLIER in (self.source, self.target):
             raise ScenarioError(f"{label}: a transfer lane joins two nodes, not the outside supplier", "from")
         if self.kind == "transfer" and (self.order_delay or self.lead_time_max):
-            raise ScenarioError(f"{label}: a transfer lane has a fixed lead time and no order delay", "order_delay")
+            key = "order_delay" if self.order_delay else "lead_time_max"
+            raise ScenarioError(f"{label}: {key}: a transfer lane has a fixed lead time and no order delay", key)
 
     @property
     def max_lead_time(self) -> int:
@@ -194,6 +197,11 @@ class NetworkConfig:
             tuple(child for child, parent in enumerate(self.parents) if parent == node)
             for node in range(len(self.nodes))
         )
+
+    @functools.cached_property
+    def is_serial(self) -> bool:
+        """A chain: the first node supplied from outside, each other by the one before it, no transfers."""
+        return not self.transfer_lanes and self.parents == (None, *range(len(self.nodes) - 1))
 
     @property
     def n_products(self) -> int:
@@ -474,6 +482,15 @@ def _check_nodes(by_name: Mapping[str, Node], parent: Mapping[str, str], lanes: 
             fail("disruption_prob", "disruptions and partial shipments are the outside supplier's, not a node's")
         if len(by_name) > 1 and config.reward_mode == "original":
             fail("reward_mode", "the original points are for one warehouse: use cost or profit in a network")
+        supply = next(lane for lane in lanes if lane.kind == "supply" and lane.target == name)
+        transit = supply.initial_in_transit * (supply.lead_time - 1)  # units per product at the start
+        ordered = supply.initial_orders * supply.order_delay
+        if (config.initial_stock + transit + ordered) * config.n_products > config.capacity:
+            fail(
+                "initial_in_transit" if transit >= ordered else "initial_orders",
+                f"its initial stock ({config.initial_stock}), units in transit ({transit}) and on order ({ordered}) "
+                f"per product exceed its capacity ({config.capacity})",
+            )
         transfer_days = [lane.lead_time for lane in lanes if lane.kind == "transfer" and lane.target == name]
         if transfer_days and max(transfer_days) > config.max_lead_time:
             fail("lead_time", f"a transfer lane into it takes {max(transfer_days)} days, longer than its supply lane")
@@ -481,6 +498,16 @@ def _check_nodes(by_name: Mapping[str, Node], parent: Mapping[str, str], lanes: 
 
 def _fail(where: str, key: str, requirement: str) -> None:
     raise ScenarioError(f"{where}: {key}: {requirement}", key)
+
+
+def load_any(name_or_path: str, overrides: Sequence[str] = ()) -> Scenario | NetworkScenario:
+    """The scenario in a file, a single warehouse's or a network's (``load_scenario`` or ``load_network``)."""
+    path = scenario_path(name_or_path)
+    try:
+        network = is_network_table(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        network = False  # load_scenario says what is wrong with the file
+    return load_network(name_or_path, overrides) if network else load_scenario(name_or_path, overrides)
 
 
 def list_networks() -> list[NetworkScenario]:

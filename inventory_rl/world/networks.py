@@ -17,7 +17,9 @@ step runs from them to the end of the next day:
    what it owes its children and the orders that reached it; when it is short, ``rationing``
    splits its stock (``proportional`` to what each child asks; ``fifo``: what is owed from
    earlier days first, then the new orders, each tier proportionally; ``priority``: children by
-   ``priority``, lower first). A lane's ``capacity`` caps its units a day. What is not shipped is
+   ``priority``, lower first; ``balanced``: the children's positions, stock + in transit - what they
+   owe, after the shipment as equal as possible, none getting more than it asks, ties to the
+   earlier child). A lane's ``capacity`` caps its units a day. What is not shipped is
    owed and shipped first later (``owed = "backorder"``) or cancelled (``owed = "cancel"``).
    Then each transfer lane sends what its sender still has, up to what was asked and what the
    receiver has room for (its gap, less what it ordered today).
@@ -107,7 +109,9 @@ class Networks:
         self._new_lane_arrays()  # not zeroed in place: the last episode's infos may still hold views of them
         for warehouse, lane, pipe in zip(self.nodes, self.lanes, self.order_pipes, strict=True):
             pipe[:, : lane.order_delay] = lane.initial_orders  # orders on their way to the supplier
-            warehouse.pipeline[:, : lane.lead_time] = lane.initial_in_transit  # shipments on their way here
+            # shipments on their way here, arriving on days 1 .. lead_time - 1: day lead_time's arrivals are
+            # what the first step ships (a lead time of 1 leaves nothing in transit at the start)
+            warehouse.pipeline[:, : lane.lead_time - 1] = lane.initial_in_transit
             warehouse.on_order = pipe.sum(axis=1)
             warehouse.transit_total = warehouse.pipeline.sum(axis=(1, 2))
             warehouse.gap = warehouse.gap - warehouse.transit_total - warehouse.on_order.sum(axis=1)
@@ -256,7 +260,9 @@ class Networks:
             spec, warehouse = self.network.nodes[node], self.nodes[node]
             owed = np.stack([self.owed[child] for child in kids], axis=1)  # (batch, kids, n)
             new = np.stack([self.arrived[child] for child in kids], axis=1)
-            units = _ration(warehouse.stock, owed, new, spec.rationing, [self.network.nodes[c].priority for c in kids])
+            positions = self._positions(kids) if spec.rationing == "balanced" else None
+            priorities = [self.network.nodes[c].priority for c in kids]
+            units = _ration(warehouse.stock, owed, new, spec.rationing, priorities, positions)
             for position, child in enumerate(kids):
                 if self.lanes[child].capacity:
                     units[:, position] = _cap(units[:, position], self.lanes[child].capacity)
@@ -269,6 +275,20 @@ class Networks:
                 else:
                     self.owed[child] = left
         return shipped, cancelled
+
+    def _positions(self, kids: Sequence[int]) -> np.ndarray:
+        """What balanced rationing equalises, ``(batch, kids, n)``: each child's stock plus units in transit
+        to it, less what it owes its customers and its own children (its orders not yet shipped left out)."""
+        return np.stack(
+            [
+                self.nodes[kid].stock
+                + self.nodes[kid].pipeline.sum(axis=1)
+                - self.nodes[kid].backlog
+                - self.owed_to_children(kid)
+                for kid in kids
+            ],
+            axis=1,
+        )
 
 
 def _check_units(units: np.ndarray, name: str) -> None:
@@ -284,9 +304,18 @@ def _release(warehouse: Warehouses, units: np.ndarray) -> None:
     warehouse.stock_total = warehouse.stock_total - units.sum(axis=1)
 
 
-def _ration(stock: np.ndarray, owed: np.ndarray, new: np.ndarray, rule: str, priorities: Sequence[int]) -> np.ndarray:
+def _ration(
+    stock: np.ndarray,
+    owed: np.ndarray,
+    new: np.ndarray,
+    rule: str,
+    priorities: Sequence[int],
+    positions: np.ndarray | None = None,
+) -> np.ndarray:
     """Units for each child ``(batch, kids, n)`` from ``stock`` ``(batch, n)``: everything asked where it
-    suffices, else split by ``rule`` (see the module docstring)."""
+    suffices, else split by ``rule`` (see the module docstring; ``balanced`` needs the children's ``positions``)."""
+    if rule == "balanced":
+        return _balanced(stock, owed + new, positions)
     if rule == "fifo":
         first = _proportional(stock, owed)
         return first + _proportional(stock - first.sum(axis=1), new)
@@ -310,6 +339,32 @@ def _proportional(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
     batch_index, product = np.nonzero(short)
     weights = asked[batch_index, :, product].astype(np.float64)  # (rows, kids)
     units[batch_index, :, product] = largest_remainder(weights, available[batch_index, product])
+    return units
+
+
+def _balanced(available: np.ndarray, asked: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``asked`` ``(batch, kids, n)`` where ``available`` ``(batch, n)`` covers it, else water-filling: the
+    largest whole level λ with sum_k clip(λ - position_k, 0, asked_k) <= available, each child raised
+    towards it, and the units left over one each to the children that would take one more at λ + 1,
+    earlier children first."""
+    short = asked.sum(axis=1) > available
+    if not short.any():
+        return asked.copy()
+    units = asked.copy()
+    batch_index, product = np.nonzero(short)
+    ask = asked[batch_index, :, product]  # (rows, kids)
+    position = positions[batch_index, :, product]
+    have = available[batch_index, product]
+    low, high = position.min(axis=1), (position + ask).max(axis=1)  # f(low) = 0 <= have < f(high)
+    while (high - low > 1).any():  # invariant: f(low) <= have < f(high)
+        middle = (low + high) // 2
+        fits = np.clip(middle[:, None] - position, 0, ask).sum(axis=1) <= have
+        low, high = np.where(fits, middle, low), np.where(fits, high, middle)
+    given = np.clip(low[:, None] - position, 0, ask)
+    more = np.clip(low[:, None] + 1 - position, 0, ask) > given  # would take one more unit at the next level
+    left = have - given.sum(axis=1)
+    given = given + (more & (np.cumsum(more, axis=1) <= left[:, None]))
+    units[batch_index, :, product] = given
     return units
 
 
