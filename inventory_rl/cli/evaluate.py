@@ -17,7 +17,8 @@ The scenario is the model's own (from its ``run_config.json``) unless ``--scenar
 ``--set`` says otherwise, and the default scenario without a model; where a demand file holds
 days out, only they are played. The agent (``ppo``) plays deterministically. Rules with
 parameters play tuned (``policies/rule_tuning.py``: on other seeds, cached), and the report says with
-what values. Rules that do not apply in the scenario are skipped, with the reason.
+what values. Rules that do not apply in the scenario are skipped, with the reason. A network file
+(``--scenario beer-game``) is evaluated with the network rules instead (``cli/evaluate_network.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from inventory_rl.agent.trained import load_agent
 from inventory_rl.cli.common import CommandParser, add_shared_arguments, bounded_int, scenario_or_exit
+from inventory_rl.cli.evaluate_network import evaluate_network_command, is_network_model, is_network_scenario
 from inventory_rl.evaluation.episodes import play_policies
 from inventory_rl.evaluation.report import format_table, save_plot, summarize
 from inventory_rl.policies.base import Policy
@@ -139,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     check_output_path(parser, "--json", args.json)
     check_output_path(parser, "--plot", args.plot)
+    if is_network_scenario(args.scenario) or (args.scenario is None and is_network_model(args.model)):
+        # a network of warehouses: its rules, optimum and bounds (and the model's agents)
+        return evaluate_network_command(parser, args)
     asked = args.policies is not None
     names = parse_policies(parser, args.policies) if asked else list(POLICY_NAMES)
     unplayed = {}  # policies not evaluated, with why; ppo's is printed only (the report's "skipped" are rules)

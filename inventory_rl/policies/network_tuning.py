@@ -1,0 +1,227 @@
+"""Tuning a network rule's parameters by simulation: a search over every node's levels at once, not a grid.
+
+A grid over n nodes' levels grows as (levels per node)^n; the search here grows with n. **Method: steepest
+coordinate descent** on the rule's parameters (``coordinates``: each free node's cover, and its s-S gap; the
+transfer rule's ``z``). From the untuned start (``network_rules.untuned``), every move of one parameter by
+``MOVES`` steps (a step is one unit of the node's level where its demand rate is stated, 0.1 day of demand
+where it is estimated, 0.25 for ``z``) is played on the same tuning episodes (common random numbers: the
+candidates differ by their decisions, not by their luck), all moves of a round at once as one batch of
+networks; the best move is taken if it lowers the mean cost per day, and the search stops when no move does
+(a local minimum on the tuning episodes: no parameter moved alone by 1, 2, 4 or 8 steps helps, nor every
+node's parameter of one kind moved together) or after ``MAX_ROUNDS`` rounds (the budget: at most
+``MAX_ROUNDS x 8 x (parameters + kinds)`` candidates).
+
+Seeds: tuning plays ``TUNING_SEED + k`` (900,000 + k, as ``rule_tuning`` does), enough episodes for
+``TUNING_DAYS`` network-days; evaluation plays 1000 + k: the two never meet. Results are cached under the
+user cache folder (``network-rules/``), keyed by the rule, the network's ``to_dict`` and the method's version,
+with the method, its budget and the time it took, so ``evaluate.py`` and the bench report them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from inventory_rl.evaluation.network_episodes import score_network
+from inventory_rl.policies.network_rules import (
+    TUNABLE,
+    NetworkRule,
+    describe,
+    fixed_rates,
+    make_network_rule,
+    parameter_sequence,
+    untuned,
+)
+from inventory_rl.policies.rule_tuning import TUNING_SEED
+from inventory_rl.runs.files import cache_dir, write_json_atomic
+from inventory_rl.world.network import NetworkConfig
+
+METHOD_VERSION = 1  # bump when the search changes: cached tunings are then redone
+TUNING_DAYS = 3_000  # network-days each candidate plays (at least 16 episodes)
+MOVES = (-8, -4, -2, -1, 1, 2, 4, 8)  # steps a parameter moves by in one round
+MAX_ROUNDS = 40
+ESTIMATED_STEP = 0.1  # days of demand: the cover step where the rate is estimated
+Z_STEP = 0.25
+METHOD = (
+    "steepest coordinate descent: one parameter, or every node's together, moved 1, 2, 4 or 8 steps; "
+    "common random numbers"
+)
+
+
+@dataclass(frozen=True)
+class Coordinate:
+    """One parameter of a search: ``key`` (``cover``, ``gap``, ``z``) of ``node`` (None: the network's),
+    moved by ``step`` and never below ``low``."""
+
+    key: str
+    node: int | None
+    step: float
+    low: float
+
+
+@dataclass(frozen=True)
+class NetworkTuned:
+    """A rule's tuned parameters, the cost per day they reached on the tuning episodes (and the untuned
+    start's), and how: the method, the rounds it took, the candidates it played, the episodes each played."""
+
+    rule: str
+    parameters: dict[str, Any]  # per node lists (None where unused) or numbers
+    score: float
+    start_score: float
+    method: str
+    rounds: int
+    candidates: int
+    episodes: int
+    seconds: float
+
+    def describe(self, network: NetworkConfig) -> str:
+        """``cover: factory 5.2, dc 3`` and the like."""
+        return describe(self.rule_parameters(), network)
+
+    def rule_parameters(self) -> dict[str, Any]:
+        """The parameters as ``make_network_rule`` takes them (arrays per node, nan where unused)."""
+        return {
+            key: np.array([math.nan if v is None else v for v in value], np.float64)
+            if isinstance(value, list)
+            else value
+            for key, value in self.parameters.items()
+        }
+
+
+def tuning_seeds(network: NetworkConfig) -> list[int]:
+    """The seeds of the tuning episodes: enough for ``TUNING_DAYS`` days, at least 16."""
+    episodes = max(16, math.ceil(TUNING_DAYS / network.episode_days))
+    return list(range(TUNING_SEED, TUNING_SEED + episodes))
+
+
+def coordinates(name: str, network: NetworkConfig) -> list[Coordinate]:
+    """The parameters tuning moves for rule ``name``: a cover (and an s-S gap) per node that decides its
+    order size (the nodes in fill mode, and under ``newsvendor`` the nodes where customers buy, follow the
+    single-warehouse rule), then the transfer rule's ``z``."""
+    if name not in TUNABLE:
+        return []
+    rates = fixed_rates(network)  # a node's stated rate: its level moves one unit a step
+    steps = [ESTIMATED_STEP if rate is None or rate <= 0 else 1.0 / rate for rate in rates]
+    found = []
+    for key in TUNABLE[name]:
+        if key == "z":
+            found.append(Coordinate("z", None, Z_STEP, -3.0))
+            continue
+        for i, node in enumerate(network.nodes):
+            decides = node.config.order_mode == "free" and not (name == "newsvendor" and node.has_customers)
+            if decides:
+                found.append(Coordinate(key, i, steps[i], 0.0))
+    return found
+
+
+def _start(name: str, network: NetworkConfig, axes: list[Coordinate]) -> np.ndarray:
+    """The untuned parameters as a vector over ``axes``, each on its grid of steps."""
+    values = untuned(name, network)
+    start = np.array([values[a.key] if a.node is None else values[a.key][a.node] for a in axes], np.float64)
+    return np.array([round(value / a.step) * a.step for value, a in zip(start, axes, strict=True)])
+
+
+def _parameters(name: str, network: NetworkConfig, axes: list[Coordinate], vectors: np.ndarray) -> dict[str, Any]:
+    """Per-row parameters for candidate ``vectors`` ``(rows, len(axes))``: per node ``(rows, n_nodes)`` (nan
+    where the rule does not set the node) and per network ``(rows,)``."""
+    rows, n = len(vectors), len(network.nodes)
+    values: dict[str, Any] = {}
+    for key in TUNABLE[name]:
+        values[key] = np.zeros(rows) if key == "z" else np.full((rows, n), np.nan)
+    for j, axis in enumerate(axes):
+        if axis.node is None:
+            values[axis.key] = vectors[:, j]
+        else:
+            values[axis.key][:, axis.node] = vectors[:, j]
+    return values
+
+
+def _scores(
+    name: str, network: NetworkConfig, axes: list[Coordinate], vectors: np.ndarray, seeds: list[int]
+) -> np.ndarray:
+    """Each candidate's mean cost per day over the tuning seeds, all candidates as one batch."""
+    rows = np.repeat(vectors, len(seeds), axis=0)
+    rule = make_network_rule(name, network, **_parameters(name, network, axes, rows))
+    costs = score_network(rule, seeds * len(vectors))
+    return costs.reshape(len(vectors), len(seeds)).mean(axis=1)
+
+
+def _moves(current: np.ndarray, axes: list[Coordinate]) -> list[np.ndarray]:
+    """A round's candidates: each parameter moved alone by each of ``MOVES`` steps, then every node's parameter
+    of one kind moved together (levels that rise and fall together, as echelon levels do)."""
+    steps = np.array([axis.step for axis in axes])
+    moves = []
+    for j in range(len(axes)):
+        for k in MOVES:
+            candidate = current.copy()
+            candidate[j] += k * steps[j]
+            moves.append(candidate)
+    for key in dict.fromkeys(axis.key for axis in axes):
+        together = np.array([axis.key == key and axis.node is not None for axis in axes])
+        if together.sum() > 1:
+            moves.extend(current + together * k * steps for k in MOVES)
+    return [np.round(move / steps) * steps for move in moves]
+
+
+def tune(name: str, network: NetworkConfig) -> NetworkTuned:
+    """Tune rule ``name`` on ``network`` by steepest coordinate descent (see the module docstring)."""
+    started = time.perf_counter()
+    axes = coordinates(name, network)
+    seeds = tuning_seeds(network)
+    current = _start(name, network, axes)
+    best = start = float(_scores(name, network, axes, current[None], seeds)[0])
+    rounds, played = 0, 1
+    while axes and rounds < MAX_ROUNDS:
+        rounds += 1
+        moves = [
+            move for move in _moves(current, axes) if all(v >= a.low - 1e-12 for v, a in zip(move, axes, strict=True))
+        ]
+        scores = _scores(name, network, axes, np.array(moves), seeds)
+        played += len(moves)
+        chosen = int(np.argmin(scores))
+        if scores[chosen] >= best - 1e-9 * max(1.0, abs(best)):
+            break
+        current, best = moves[chosen], float(scores[chosen])
+    parameters = _parameters(name, network, axes, current[None])
+    shown = {
+        key: parameter_sequence(value[0]) if np.ndim(value) == 2 else float(value[0])
+        for key, value in parameters.items()
+    }
+    return NetworkTuned(name, shown, best, start, METHOD, rounds, played, len(seeds), time.perf_counter() - started)
+
+
+def tuned(name: str, network: NetworkConfig, use_cache: bool = True) -> NetworkTuned:
+    """Rule ``name``'s tuned parameters for ``network``, from the cache or tuned now (and saved)."""
+    path = cache_dir("network-rules") / f"{name}-{cache_key(name, network)}.json"
+    if use_cache and path.is_file():
+        try:
+            return NetworkTuned(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass  # a damaged cache entry: tune again
+    result = tune(name, network)
+    write_json_atomic(path, asdict(result))
+    return result
+
+
+def cache_key(name: str, network: NetworkConfig) -> str:
+    """The cache key of a tuning: the rule, the network and everything the search depends on."""
+    text = json.dumps(
+        [name, network.to_dict(), METHOD_VERSION, TUNING_SEED, TUNING_DAYS, MOVES, MAX_ROUNDS], sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def tuned_network_rule(
+    name: str, network: NetworkConfig, use_cache: bool = True
+) -> tuple[NetworkRule, NetworkTuned | None]:
+    """Rule ``name`` ready to play ``network``: tuned where it has parameters (``NetworkTuned`` says how)."""
+    if name not in TUNABLE:
+        return make_network_rule(name, network), None
+    result = tuned(name, network, use_cache)
+    return make_network_rule(name, network, **result.rule_parameters()), result
