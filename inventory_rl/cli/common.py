@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from inventory_rl.world.config import DEFAULT_SCENARIO, Scenario, ScenarioError, list_scenarios, load_scenario
+from inventory_rl.world.config import DEFAULT_SCENARIO, ScenarioError, list_scenarios, load_scenario
 
 
 # ---------------------------------------------------------------------------- the parser
@@ -107,11 +107,15 @@ def add_shared_arguments(
         parser.add_argument("--log-dir", type=directory_path, default=default, metavar="DIR", help=help_text)
 
 
-def scenario_or_exit(parser: argparse.ArgumentParser, name_or_path: str, overrides: Sequence[str] | None) -> Scenario:
-    """The scenario the command line asks for; a one-line usage error (exit code 2) if unusable,
-    naming the option at fault (``scenario_error_option``)."""
+def scenario_or_exit(
+    parser: argparse.ArgumentParser, name_or_path: str, overrides: Sequence[str] | None, networks: bool = False
+) -> Any:
+    """The scenario the command line asks for (with ``networks``, a network's too: ``NetworkScenario``);
+    a one-line usage error (exit code 2) if unusable, naming the option at fault (``scenario_error_option``)."""
+    from inventory_rl.world.network import load_any  # the networks' loader only where a command takes networks
+
     try:
-        return load_scenario(name_or_path, overrides or ())
+        return load_any(name_or_path, overrides or ()) if networks else load_scenario(name_or_path, overrides or ())
     except ScenarioError as error:
         option = scenario_error_option(name_or_path, overrides)
         message = str(error)
@@ -124,10 +128,12 @@ def scenario_error_option(name_or_path: str, overrides: Sequence[str] | None) ->
     """The option a user typed that made the scenario unusable: ``--set`` when the scenario loads
     without the overrides (so one of them is at fault), else ``--scenario``. Called after a
     ``ScenarioError``, so the second load costs nothing on the way that works."""
+    from inventory_rl.world.network import load_any
+
     if not overrides:
         return "--scenario"
     try:
-        load_scenario(name_or_path)
+        load_any(name_or_path)
     except ScenarioError:
         return "--scenario"
     return "--set"

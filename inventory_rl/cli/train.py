@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import warnings
 from pathlib import Path
+from typing import Any
 
 from tqdm import TqdmExperimentalWarning
 
@@ -33,6 +34,7 @@ from inventory_rl.training.args import Args, flag_of
 from inventory_rl.training.run import TENSORBOARD_DIR, BadArgument, LogDirTaken, TrainingInterrupted, train
 from inventory_rl.training.settings import preset_timesteps, run_settings
 from inventory_rl.world.config import DEFAULT_SCENARIO
+from inventory_rl.world.network import NetworkScenario
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
 
@@ -70,7 +72,10 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -
         if namespace.scenario != DEFAULT_SCENARIO or namespace.overrides or namespace.hyperparams:
             parser.error("argument --resume: a resumed run keeps its scenario and settings; drop them")
     else:
-        scenario = scenario_or_exit(parser, namespace.scenario, namespace.overrides)
+        scenario = scenario_or_exit(parser, namespace.scenario, namespace.overrides, networks=True)
+        problem = network_options_problem(scenario, namespace)
+        if problem:
+            parser.error(problem)
         try:
             run_settings(scenario, namespace.agent, namespace.hyperparams)
         except ValueError as error:
@@ -78,6 +83,30 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -
         if namespace.total_timesteps is None and namespace.preset:
             namespace.total_timesteps = preset_timesteps(scenario, namespace.preset)
     return Args(**vars(namespace))
+
+
+NETWORK_OPTIONS = (  # the options only a network takes: flag, Args field, default
+    ("--agents", "agents", "central"),
+    ("--share", "share", "none"),
+    ("--reward", "reward", "shared"),
+    ("--seat", "seat", None),
+)
+
+
+def network_options_problem(scenario: Any, namespace: argparse.Namespace) -> str | None:
+    """Why the network options cannot be used with this scenario (one line), or None."""
+    if not isinstance(scenario, NetworkScenario):
+        given = [flag for flag, name, default in NETWORK_OPTIONS if getattr(namespace, name) != default]
+        return (
+            f"argument {given[0]}: only for networks of warehouses; {scenario.name} is one warehouse" if given else None
+        )
+    if namespace.agent != "structured":
+        return "argument --agent: networks have their own agents (--agents central|per-node)"
+    if namespace.seat is not None and namespace.seat not in scenario.network.names:
+        return f"argument --seat: no node {namespace.seat!r}; the nodes are {', '.join(scenario.network.names)}"
+    if namespace.seat is not None and not scenario.network.is_serial:
+        return "argument --seat: one seat among co-players is for chains (serial networks, the beer game)"
+    return None
 
 
 # ---------------------------------------------------------------------------- entry point

@@ -14,6 +14,7 @@ from typing import Any
 
 from inventory_rl.runs.files import describe_error, write_json_atomic
 from inventory_rl.world.config import DEFAULT_SCENARIO, InventoryConfig, Scenario
+from inventory_rl.world.network import NetworkConfig
 
 # The files a training run leaves in its log directory.
 MODEL_NAME = "real_inventory_model.zip"
@@ -71,6 +72,48 @@ class ScenarioRecord:
 
 
 @dataclass(frozen=True)
+class NetworkRecord:
+    """What a network run records beside the usual: the network it trained on, its agents (``central``
+    or ``per-node``), what a node's agent sees of the others (``share``) and is rewarded for (``reward``),
+    the rule the agents correct (``base``: name and parameters), and for one seat among co-players,
+    the seat and the co-players' rule."""
+
+    network: NetworkConfig
+    agents: str = "central"
+    share: str = "none"
+    reward: str = "shared"
+    base: Mapping[str, Any] | None = None
+    seat: str | None = None
+    co_players: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form, the ``network`` of ``run_config.json``."""
+        return {
+            "config": self.network.to_dict(),
+            "agents": self.agents,
+            "share": self.share,
+            "reward": self.reward,
+            "base": None if self.base is None else dict(self.base),
+            "seat": self.seat,
+            "co_players": self.co_players,
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> NetworkRecord:
+        """Inverse of ``to_dict``; the network is checked as a network file is."""
+        base = values.get("base")
+        return cls(
+            network=NetworkConfig.from_dict(values["config"]),
+            agents=str(values.get("agents", "central")),
+            share=str(values.get("share", "none")),
+            reward=str(values.get("reward", "shared")),
+            base=None if base is None else dict(base),
+            seat=None if values.get("seat") is None else str(values["seat"]),
+            co_players=None if values.get("co_players") is None else str(values["co_players"]),
+        )
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """A training run's ``run_config.json``: everything needed to rebuild or resume it, and to play
     its models. Only ``env_config`` is required; a field that older files lack takes its default
@@ -88,6 +131,7 @@ class RunConfig:
     run_id: str | None = None
     versions: Mapping[str, str] = dataclasses.field(default_factory=dict)  # python and library versions
     command: tuple[str, ...] = ()  # the train.py command line that rebuilds the run
+    network: NetworkRecord | None = None  # a network run's network and agents (env_config: its first node's)
 
     def as_scenario(self) -> Scenario:
         """The scenario the run trained on, with its env config."""
@@ -108,6 +152,8 @@ class RunConfig:
             "total_timesteps": self.total_timesteps,
             "run_id": self.run_id,
         }
+        if self.network is not None:
+            values["network"] = self.network.to_dict()
         if provenance:
             values.update(versions=dict(self.versions), command=list(self.command))
         return values
@@ -135,6 +181,7 @@ class RunConfig:
             run_id=None if run_id is None else str(run_id),
             versions={str(key): str(value) for key, value in dict(values.get("versions") or {}).items()},
             command=tuple(str(part) for part in values.get("command") or ()),
+            network=None if values.get("network") is None else NetworkRecord.from_dict(values["network"]),
         )
 
 

@@ -61,6 +61,28 @@ class Args:
     hyperparams: Path | None = option(
         None, "JSON file of PPO settings (e.g. tune.py's best trial) over the defaults", type=Path, metavar="FILE"
     )
+    agents: str = option(
+        "central",
+        "networks only: central, one agent for the whole network; per-node, one agent per node sharing one policy",
+        choices=("central", "per-node"),
+    )
+    share: str = option(
+        "none",
+        "networks, per-node agents: what a node's agent sees of the others: none, downstream (its customers' "
+        "demand below it) or all",
+        choices=("none", "downstream", "all"),
+    )
+    reward: str = option(
+        "shared",
+        "networks, per-node agents: each agent's reward is its node's cost (local) or the network's (shared)",
+        choices=("local", "shared"),
+    )
+    seat: str | None = option(
+        None, "networks: train one node's agent (e.g. wholesaler) while the others follow --co-players", metavar="NODE"
+    )
+    co_players: str = option(
+        "sterman", "with --seat: the rule the other nodes follow", choices=("sterman", "base-stock")
+    )
     overwrite: bool = option(
         False,
         "train into --log-dir although it holds another run's model, replacing that run's model, run config and "

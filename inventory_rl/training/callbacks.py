@@ -65,6 +65,8 @@ class EpisodeCallback(BaseCallback):
                 info = infos[env_index]
                 if "inventory_summary" not in info:  # measured once, shared by every callback
                     info["inventory_summary"] = summarize_episode(info["inventory_episode"], self.fields)
+                if info["inventory_summary"] is None:  # another row's episode (a network's node agents)
+                    continue
                 self._on_episode(self.next_episode, int(env_index), info["inventory_summary"])
                 self.next_episode += 1
         return True

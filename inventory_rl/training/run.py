@@ -26,8 +26,10 @@ from stable_baselines3.common.callbacks import CallbackList, ProgressBarCallback
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from inventory_rl.agent.dcl import Improvement
+from inventory_rl.agent.network_agent import NetworkAgentVecEnv, base_rule, co_player_rule, rule_of, rule_record
 from inventory_rl.agent.vec_env import AgentVecEnv
 from inventory_rl.cli.common import DEFAULT_LOG_DIR, scenario_error_option
+from inventory_rl.policies.network_tuning import tuned_network_rule
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import (
     CHECKPOINT_DIR,
@@ -35,6 +37,7 @@ from inventory_rl.runs.layout import (
     RUN_CONFIG_NAME,
     STREAM_NAME,
     ModelLoadError,
+    NetworkRecord,
     RunConfig,
     ScenarioRecord,
     find_run_config,
@@ -58,7 +61,8 @@ from inventory_rl.training.callbacks import (
 )
 from inventory_rl.training.model import build_model, load_model, save_model, warm_start
 from inventory_rl.training.settings import TORCH_THREADS, preset_timesteps, run_settings
-from inventory_rl.world.config import InventoryConfig, ScenarioError, load_scenario, scenario_path
+from inventory_rl.world.config import InventoryConfig, ScenarioError, scenario_path
+from inventory_rl.world.network import NetworkConfig, NetworkScenario, load_any
 
 # ---------------------------------------------------------------------------- files
 TENSORBOARD_DIR = "sb3_logs"
@@ -173,31 +177,75 @@ def build_new_model(
 class RunSetup(NamedTuple):
     """What a run starts from: a new model, or a saved one with its run's identity."""
 
-    config: InventoryConfig
+    config: InventoryConfig  # a network's: its first node's
     scenario: ScenarioRecord
     run_id: str
-    agent: str  # structured or direct
+    agent: str  # structured or direct (a network's agents: ``network.agents``)
     hyperparams: dict
     env: VecEnv
     model: PPO
     budget: int  # timesteps to train in this session
+    agent_base: dict | None = None  # the rule a structured agent corrects (free mode)
+    network: NetworkRecord | None = None  # a network run's network and agents
 
 
 def new_run(args: Args, tensorboard_log: str) -> RunSetup:
-    """A fresh PPO on the scenario of ``args`` (``build_new_model``), with its settings (``run_settings``)."""
+    """A fresh PPO on the scenario of ``args`` (``build_new_model``; a network's agents:
+    ``new_network_run``), with its settings (``run_settings``)."""
     try:
-        scenario = load_scenario(args.scenario, args.overrides)
+        scenario = load_any(args.scenario, args.overrides)
         settings = run_settings(scenario, args.agent, args.hyperparams)
     except ScenarioError as error:
         raise BadArgument(scenario_error_option(args.scenario, args.overrides), str(error)) from error
     except ValueError as error:
         raise BadArgument("--hyperparams", str(error)) from error
+    budget = args.total_timesteps or preset_timesteps(scenario, "quick")
+    record = ScenarioRecord(scenario.name, scenario.description, scenario.path, tuple(scenario.overrides))
+    if isinstance(scenario, NetworkScenario):
+        return new_network_run(args, scenario.network, record, settings, budget, tensorboard_log)
     built = build_new_model(scenario.config, args.agent, settings, args.n_envs, args.seed, tensorboard_log)
     if built.improvement is not None:
         print(built.improvement.describe())
-    budget = args.total_timesteps or preset_timesteps(scenario, "quick")
-    record = ScenarioRecord.of(scenario)
-    return RunSetup(built.config, record, new_run_id(), args.agent, settings, built.env, built.model, budget)
+    base = built.env.get_attr("view")[0].base
+    return RunSetup(built.config, record, new_run_id(), args.agent, settings, built.env, built.model, budget, base)
+
+
+def new_network_run(
+    args: Args,
+    network: NetworkConfig,
+    record: ScenarioRecord,
+    settings: dict[str, Any],
+    budget: int,
+    tensorboard_log: str,
+) -> RunSetup:
+    """Fresh agents for a network (``agent.network_agent``). A central agent corrects the network's best
+    tuned rule (echelon base-stock on chains: a central planner's view). Per-node agents, and one seat
+    among co-players (who play ``args.co_players``), correct tuned base-stock, which a node plays on its
+    own state, so that what the agents learn to share is theirs, not the rule's."""
+    local = args.seat is not None or args.agents == "per-node"
+    base = tuned_network_rule("base-stock", network)[0] if local else base_rule(network)
+    agents = NetworkRecord(
+        network,
+        args.agents,
+        args.share,
+        args.reward,
+        rule_record(base),
+        args.seat,
+        args.co_players if args.seat else None,
+    )
+    env = network_training_env(agents, args.n_envs, args.seed)
+    model = build_model(env, args.seed, tensorboard_log, "network", settings)
+    config = network.nodes[0].config
+    return RunSetup(config, record, new_run_id(), "network", settings, env, model, budget, None, agents)
+
+
+def network_training_env(record: NetworkRecord, n_envs: int, seed: int) -> NetworkAgentVecEnv:
+    """The training env of a network run's agents, as its record says (new, or resumed)."""
+    base = rule_of(record.base, record.network)
+    co_players = None if record.seat is None else co_player_rule(record.co_players, record.network)
+    return NetworkAgentVecEnv(
+        record.network, base, n_envs, seed, record.agents, record.share, record.reward, record.seat, co_players
+    )
 
 
 def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
@@ -217,9 +265,12 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
     hyperparams = dict(previous.hyperparams)
     base = None if previous.agent_base is None else dict(previous.agent_base)
     try:
-        env = make_training_env(
-            previous.env_config, args.n_envs, args.seed, previous.agent, hyperparams.get("gamma", 0.99), base
-        )
+        if previous.network is not None:
+            env = network_training_env(previous.network, args.n_envs, args.seed)
+        else:
+            env = make_training_env(
+                previous.env_config, args.n_envs, args.seed, previous.agent, hyperparams.get("gamma", 0.99), base
+            )
         model = load_model(path, env, tensorboard_log)
     except ModelLoadError as error:
         raise BadArgument("--resume", str(error)) from error
@@ -231,7 +282,7 @@ def resumed_run(args: Args, tensorboard_log: str) -> RunSetup:
     if budget <= 0:
         raise BadArgument("--resume", "that run is complete; add --total-timesteps N to train N more steps")
     config, scenario, agent = previous.env_config, previous.scenario, previous.agent
-    return RunSetup(config, scenario, previous.run_id, agent, hyperparams, env, model, budget)
+    return RunSetup(config, scenario, previous.run_id, agent, hyperparams, env, model, budget, base, previous.network)
 
 
 def check_log_dir_free(args: Args) -> None:
@@ -321,7 +372,7 @@ def run_training(args: Args, setup: RunSetup) -> Path:
         env_config=setup.config,
         scenario=setup.scenario,
         agent=setup.agent,
-        agent_base=setup.env.get_attr("view")[0].base,  # the rule a structured agent corrects (free mode)
+        agent_base=setup.agent_base,
         hyperparams={**setup.hyperparams, "n_envs": args.n_envs},
         hyperparams_file=None if args.hyperparams is None else str(args.hyperparams),
         seed=args.seed,
@@ -329,6 +380,7 @@ def run_training(args: Args, setup: RunSetup) -> Path:
         run_id=run_id,
         versions=library_versions(),
         command=("python", "train.py", *args.to_argv()),
+        network=setup.network,
     )
     header = {
         "type": "header",

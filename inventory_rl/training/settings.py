@@ -9,6 +9,7 @@ from typing import Any
 
 from inventory_rl.runs.files import describe_error
 from inventory_rl.world.config import Scenario
+from inventory_rl.world.network import NetworkScenario
 
 # ---------------------------------------------------------------------------- settings
 # The one place for PPO's settings, per agent: flat keys, PPO's own keyword arguments plus the
@@ -40,6 +41,16 @@ DIRECT_HYPERPARAMS: dict[str, Any] = {  # plain PPO (--agent direct): SB3's defa
     "gamma": 0.99,
     "gae_lambda": 0.95,
     "log_std_init": 0.0,
+    "net_width": 64,
+}
+NETWORK_HYPERPARAMS: dict[str, Any] = {  # a network's agents (agent.network_agent): an MlpPolicy correcting a rule
+    "n_steps": 128,  # per env and rollout: 2,048 days of 16 networks per update (central)
+    "batch_size": 512,
+    "n_epochs": 10,
+    "learning_rate": 3e-4,
+    "gamma": 0.99,  # an order shows in the cost days later, through every stage's lead time
+    "gae_lambda": 0.95,
+    "log_std_init": -1.0,  # std 0.37 of a correction of up to half a day's demand: enough to move a rounded order
     "net_width": 64,
 }
 AGENT_HYPERPARAMS = {"structured": PPO_HYPERPARAMS, "direct": DIRECT_HYPERPARAMS}
@@ -85,16 +96,18 @@ def read_hyperparams(path: Path) -> dict[str, Any]:
     return check_settings(values.get("hyperparams", values) if isinstance(values, dict) else values, str(path))
 
 
-def preset_timesteps(scenario: Scenario, preset: str) -> int:
+def preset_timesteps(scenario: Scenario | NetworkScenario, preset: str) -> int:
     """The budget of ``preset`` for ``scenario``: its ``[train]`` table's, else ``PRESETS``'."""
     return int(scenario.train.get(preset, PRESETS[preset]))
 
 
-def run_settings(scenario: Scenario, agent: str, hyperparams: Path | None) -> dict[str, Any]:
-    """The PPO settings of a new run: the agent's defaults, then the scenario's ``[train.hyperparams]``
-    (for the structured agent, whose presets they are), then the ``--hyperparams`` file."""
-    settings = dict(AGENT_HYPERPARAMS[agent])
-    if agent == "structured":
+def run_settings(scenario: Scenario | NetworkScenario, agent: str, hyperparams: Path | None) -> dict[str, Any]:
+    """The PPO settings of a new run: the agent's defaults (a network's: ``NETWORK_HYPERPARAMS``), then
+    the scenario's ``[train.hyperparams]`` (for the structured agent and networks, whose presets they
+    are), then the ``--hyperparams`` file."""
+    networked = isinstance(scenario, NetworkScenario)
+    settings = dict(NETWORK_HYPERPARAMS if networked else AGENT_HYPERPARAMS[agent])
+    if agent == "structured" or networked:
         settings.update(check_settings(scenario.train.get("hyperparams", {}), f"{scenario.path} [train.hyperparams]"))
     if hyperparams is not None:
         settings.update(read_hyperparams(hyperparams))

@@ -1,0 +1,104 @@
+"""train.py on networks: a central agent, per-node agents and one seat among co-players train, save a
+run config that remembers the network and the agents, replay with load_network_agent, and the same
+seed gives the same model; the network options are refused where they do not apply."""
+
+import hashlib
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from inventory_rl.agent.network_agent import NetworkAgentView, load_network_agent
+from inventory_rl.cli import train as train_cli
+from inventory_rl.evaluation.network_episodes import play_network
+from inventory_rl.runs.layout import MODEL_NAME, RUN_CONFIG_NAME, ModelLoadError, load_run_config
+from inventory_rl.world.network import load_network
+
+TINY = ["--total-timesteps", "512", "--n-envs", "2", "--checkpoint-freq", "100000"]
+
+
+def train(log_dir, *options):
+    return train_cli.main(
+        ["--scenario", "beer-game", "--set", "episode_days=16", *TINY, "--log-dir", str(log_dir), *options]
+    )
+
+
+def policy_hash(log_dir) -> str:
+    return hashlib.sha256(zipfile.ZipFile(log_dir / MODEL_NAME).read("policy.pth")).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [(), ("--agents", "per-node", "--reward", "local", "--share", "downstream"), ("--seat", "wholesaler")],
+    ids=["central", "per-node", "seat"],
+)
+def test_a_network_run_trains_remembers_its_network_and_replays(tmp_path, options):
+    assert train(tmp_path / "run", *options) == 0
+    run = load_run_config(tmp_path / "run" / MODEL_NAME)
+    assert run.network is not None and run.network.network.names == ("factory", "distributor", "wholesaler", "retailer")
+    assert run.scenario.name == "beer-game" and run.network.network.episode_days == 16
+    recorded = json.loads((tmp_path / "run" / RUN_CONFIG_NAME).read_text())["network"]
+    assert recorded["base"]["rule"] == ("base-stock" if options else "echelon-base-stock")
+    if options and options[0] == "--seat":
+        assert (run.network.seat, run.network.co_players) == ("wholesaler", "sterman")
+    else:
+        assert run.network.agents == ("per-node" if options else "central")
+    agent = load_network_agent(tmp_path / "run" / MODEL_NAME)
+    played = play_network(agent, [1000, 1001])
+    assert played.costs.shape == (2, 16, 4) and np.isfinite(played.costs).all()
+
+
+def test_the_same_seed_gives_the_same_network_model(tmp_path):
+    assert train(tmp_path / "a", "--seed", "3") == 0
+    assert train(tmp_path / "b", "--seed", "3") == 0
+    assert train(tmp_path / "c", "--seed", "4") == 0
+    assert policy_hash(tmp_path / "a") == policy_hash(tmp_path / "b") != policy_hash(tmp_path / "c")
+
+
+def test_an_action_of_zero_is_the_rule():
+    network = load_network("serial").network
+    view = NetworkAgentView(network)
+    base = np.array([[[7], [3], [0]]])
+    assert np.array_equal(view.orders(base, np.zeros((1, 3, 1))), base)
+    moved = view.orders(base, np.ones((1, 3, 1)))
+    assert (moved >= base).all() and (moved > base).any()  # at most half a day's demand more
+    assert (view.orders(base, -np.ones((1, 3, 1))) >= 0).all()  # never below zero
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--agents", "per-node"], "argument --agents: only for networks of warehouses; default is one warehouse"),
+        (["--scenario", "distribution", "--seat", "dc"], "argument --seat: one seat among co-players is for chains"),
+        (["--scenario", "beer-game", "--seat", "brewer"], "argument --seat: no node 'brewer'"),
+        (["--scenario", "beer-game", "--agent", "direct"], "argument --agent: networks have their own agents"),
+    ],
+)
+def test_network_options_are_refused_where_they_do_not_apply(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as excinfo:
+        train_cli.main([*argv, "--log-dir", str(tmp_path / "run")])
+    assert excinfo.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], errors
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_single_warehouse_model_is_not_a_network_agent(run_dir):
+    with pytest.raises(ModelLoadError, match="the model of one warehouse, not of a network"):
+        load_network_agent(run_dir / MODEL_NAME)
+
+
+def test_evaluate_plays_a_network_model_beside_the_rules(tmp_path, capsys):
+    from inventory_rl.cli import evaluate as evaluate_cli
+
+    assert train(tmp_path / "run") == 0
+    capsys.readouterr()
+    report = tmp_path / "report.json"
+    argv = ["--model", str(tmp_path / "run" / MODEL_NAME), "--episodes", "4", "--json", str(report)]
+    assert evaluate_cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "network beer-game --set episode_days=16" in out
+    policies = json.loads(report.read_text())["policies"]
+    assert {"ppo", "echelon-base-stock", "optimal"} <= set(policies)
+    assert policies["ppo"]["sees"] == "echelon (central)"
