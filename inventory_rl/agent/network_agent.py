@@ -25,14 +25,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
-from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import VecEnv
-from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
+from inventory_rl.agent.vec_env import BatchVecEnv
 from inventory_rl.envs.network import NetworkView
 from inventory_rl.policies.network_rules import NetworkPolicy, NetworkRule, applicable, make_network_rule
 from inventory_rl.policies.network_tuning import tuned_network_rule
@@ -101,7 +99,7 @@ class NetworkAgentView:
         return np.maximum(base + moves, 0).astype(np.int64)
 
 
-class NetworkAgentVecEnv(VecEnv):
+class NetworkAgentVecEnv(BatchVecEnv):
     """The training env of a network's agents (see the module docstring): ``n_envs`` networks, each seeded
     with ``seed + k`` as ``make_vec_env`` seeds its envs, their days stepped as one batch.
 
@@ -276,25 +274,6 @@ class NetworkAgentVecEnv(VecEnv):
             "stockouts": int(self._stockouts[network]),
             "trajectory": {},
         }
-
-    def close(self) -> None:
-        """Nothing to release: the networks are arrays in this process."""
-
-    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        return [getattr(self, attr_name) for _ in self._get_indices(indices)]
-
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        setattr(self, attr_name, value)
-
-    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any) -> list:
-        return [getattr(self, method_name)(*method_args, **kwargs) for _ in self._get_indices(indices)]
-
-    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
-        """As if each env were wrapped in ``Monitor``: its episode statistics are reported."""
-        return [wrapper_class is Monitor for _ in self._get_indices(indices)]
-
-    def get_images(self) -> Sequence[np.ndarray | None]:
-        return [None] * self.num_envs
 
 
 def base_rule(network: NetworkConfig) -> NetworkRule:

@@ -21,7 +21,31 @@ from inventory_rl.world.config import InventoryConfig
 from inventory_rl.world.warehouses import Day, Warehouses
 
 
-class AgentVecEnv(VecEnv):
+class BatchVecEnv(VecEnv):
+    """SB3's ``VecEnv`` plumbing for a batch simulated as arrays in this process: attributes are the
+    batch's, the same for every env; each env counts as wrapped in ``Monitor`` (its episode statistics
+    are reported); nothing to render or release."""
+
+    def close(self) -> None:
+        """Nothing to release: the batch is arrays in this process."""
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        return [getattr(self, attr_name) for _ in self._get_indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        setattr(self, attr_name, value)
+
+    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any) -> list:
+        return [getattr(self, method_name)(*method_args, **kwargs) for _ in self._get_indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
+        return [wrapper_class is Monitor for _ in self._get_indices(indices)]
+
+    def get_images(self) -> Sequence[np.ndarray | None]:
+        return [None] * self.num_envs
+
+
+class AgentVecEnv(BatchVecEnv):
     """The training env: ``n_envs`` warehouses stepped as one batch and seen through ``AgentView``.
 
     Follows SB3's ``VecEnv`` conventions: ``seed(s)`` seeds warehouse k with ``s + k`` at the next
@@ -126,23 +150,3 @@ class AgentVecEnv(VecEnv):
             }
             for index, result in enumerate(results)
         ]
-
-    def close(self) -> None:
-        """Nothing to release: the warehouses are arrays in this process."""
-
-    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        """Attributes are the batch's, the same for every warehouse (``config``, ``render_mode``)."""
-        return [getattr(self, attr_name) for _ in self._get_indices(indices)]
-
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        setattr(self, attr_name, value)
-
-    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any) -> list:
-        return [getattr(self, method_name)(*method_args, **kwargs) for _ in self._get_indices(indices)]
-
-    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
-        """As if each warehouse were wrapped in ``Monitor``: its episode statistics are reported."""
-        return [wrapper_class is Monitor for _ in self._get_indices(indices)]
-
-    def get_images(self) -> Sequence[np.ndarray | None]:
-        return [None] * self.num_envs

@@ -16,21 +16,15 @@ ENV_ID = "InventoryManagement-v0"
 NETWORK_ENV_ID = "InventoryNetwork-v0"
 
 
+ENTRY_POINTS = {  # id -> (the env, the vector env), as ``module:Class`` (loaded on the first ``make``)
+    ENV_ID: ("inventory_rl.envs.single:InventoryEnv", "inventory_rl.envs.vector:InventoryVectorEnv"),
+    NETWORK_ENV_ID: ("inventory_rl.envs.network:InventoryNetworkEnv", "inventory_rl.envs.vector:NetworkVectorEnv"),
+}
+
+
 def register_envs() -> None:
-    """Register the ids with ``module:Class`` entry points (the modules load on first ``make``)."""
-    if ENV_ID not in gym.registry:
-        # The env raises on a step before reset itself, so Gymnasium's OrderEnforcing
-        # wrapper would only add a layer of call overhead to every step.
-        gym.register(
-            id=ENV_ID,
-            entry_point="inventory_rl.envs.single:InventoryEnv",
-            vector_entry_point="inventory_rl.envs.vector:InventoryVectorEnv",
-            order_enforce=False,
-        )
-    if NETWORK_ENV_ID not in gym.registry:
-        gym.register(
-            id=NETWORK_ENV_ID,
-            entry_point="inventory_rl.envs.network:InventoryNetworkEnv",
-            vector_entry_point="inventory_rl.envs.vector:NetworkVectorEnv",
-            order_enforce=False,
-        )
+    """Register the ids with ``module:Class`` entry points. The envs raise on a step before reset
+    themselves, so Gymnasium's OrderEnforcing wrapper would only add a layer of call overhead."""
+    for env_id, (entry_point, vector_entry_point) in ENTRY_POINTS.items():
+        if env_id not in gym.registry:
+            gym.register(env_id, entry_point, vector_entry_point=vector_entry_point, order_enforce=False)

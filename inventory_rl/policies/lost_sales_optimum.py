@@ -39,25 +39,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from inventory_rl.policies.newsvendor import demand_survival
+from inventory_rl.policies.serial_optimum import check_float, check_int
 from inventory_rl.runs.files import atomic_writer
 
 ALGORITHM_VERSION = "rvi-1"
 TOLERANCE = 1e-6  # relative gap between the upper and lower bound of the average cost at which `solve` stops
 MAX_STATE_ACTIONS = 30_000_000  # (state, order) pairs beyond which a problem is refused: memory, not time
 POSITION_QUANTILE_MARGIN = 10  # default max_position: the quantile 1 - (1 - beta) / 10 of the lead-time demand
-
-
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_float(name: str, value: object, low: float, strict: bool) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < low or (strict and value == low):
-        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low}, got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -85,12 +73,12 @@ class LostSalesProblem:
 
     def __post_init__(self) -> None:
         checked = {
-            "lead_time_periods": _check_int("lead_time_periods", self.lead_time_periods, 0),
-            "max_demand": _check_int("max_demand", self.max_demand, 1),
-            "mean": _check_float("mean", self.mean, 0.0, strict=True),
-            "holding_cost": _check_float("holding_cost", self.holding_cost, 0.0, strict=True),
-            "unit_cost": _check_float("unit_cost", self.unit_cost, 0.0, strict=False),
-            "lost_sale_cost": _check_float("lost_sale_cost", self.lost_sale_cost, 0.0, strict=True),
+            "lead_time_periods": check_int("lead_time_periods", self.lead_time_periods, 0),
+            "max_demand": check_int("max_demand", self.max_demand, 1),
+            "mean": check_float("mean", self.mean, 0.0, strict=True),
+            "holding_cost": check_float("holding_cost", self.holding_cost, 0.0, strict=True),
+            "unit_cost": check_float("unit_cost", self.unit_cost, 0.0, strict=False),
+            "lost_sale_cost": check_float("lost_sale_cost", self.lost_sale_cost, 0.0, strict=True),
         }
         if checked["lost_sale_cost"] <= checked["unit_cost"]:
             p, c = checked["lost_sale_cost"], checked["unit_cost"]
@@ -99,10 +87,10 @@ class LostSalesProblem:
             object.__setattr__(self, name, value)
         if self.max_position is None:
             object.__setattr__(self, "max_position", self._default_max_position())
-        object.__setattr__(self, "max_position", _check_int("max_position", self.max_position, 1))
+        object.__setattr__(self, "max_position", check_int("max_position", self.max_position, 1))
         if self.max_order is None:
             object.__setattr__(self, "max_order", self.max_position)
-        object.__setattr__(self, "max_order", _check_int("max_order", self.max_order, 1))
+        object.__setattr__(self, "max_order", check_int("max_order", self.max_order, 1))
         if self.state_actions > MAX_STATE_ACTIONS:
             raise ValueError(
                 f"{self.state_actions:,} (state, order) pairs exceed {MAX_STATE_ACTIONS:,}: "

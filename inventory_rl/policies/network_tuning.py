@@ -39,7 +39,7 @@ from inventory_rl.policies.network_rules import (
     untuned,
 )
 from inventory_rl.policies.rule_tuning import TUNING_SEED
-from inventory_rl.runs.files import cache_dir, write_json_atomic
+from inventory_rl.runs.files import cache_dir, cached_json
 from inventory_rl.world.network import NetworkConfig
 
 METHOD_VERSION = 1  # bump when the search changes: cached tunings are then redone
@@ -199,14 +199,7 @@ def tune(name: str, network: NetworkConfig) -> NetworkTuned:
 def tuned(name: str, network: NetworkConfig, use_cache: bool = True) -> NetworkTuned:
     """Rule ``name``'s tuned parameters for ``network``, from the cache or tuned now (and saved)."""
     path = cache_dir("network-rules") / f"{name}-{cache_key(name, network)}.json"
-    if use_cache and path.is_file():
-        try:
-            return NetworkTuned(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            pass  # a damaged cache entry: tune again
-    result = tune(name, network)
-    write_json_atomic(path, asdict(result))
-    return result
+    return cached_json(path, lambda: tune(name, network), lambda values: NetworkTuned(**values), asdict, use_cache)
 
 
 def cache_key(name: str, network: NetworkConfig) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 from inventory_rl.evaluation.episodes import score_batch
 from inventory_rl.evaluation.metrics import main_metric
 from inventory_rl.policies.rules import RULES, TUNABLE, Rule, applicable, make_rule
-from inventory_rl.runs.files import cache_dir, write_json_atomic
+from inventory_rl.runs.files import cache_dir, cached_json
 from inventory_rl.world.config import InventoryConfig
 
 TUNING_SEED = 900_000
@@ -112,14 +112,7 @@ def tuned(name: str, config: InventoryConfig, use_cache: bool = True) -> Tuned:
 def _cached(name: str, config: InventoryConfig, compute: Callable[[], Tuned], use_cache: bool = True) -> Tuned:
     """The ``Tuned`` saved for ``name`` (a rule, or ``best``) and ``config``, else ``compute()``'s, saved."""
     path = cache_dir("rules") / f"{name}-{_key(name, config)}.json"
-    if use_cache and path.is_file():
-        try:
-            return Tuned(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            pass  # a damaged cache entry: compute again
-    result = compute()
-    write_json_atomic(path, result.__dict__)
-    return result
+    return cached_json(path, compute, lambda values: Tuned(**values), lambda tuned: tuned.__dict__, use_cache)
 
 
 def _key(name: str, config: InventoryConfig) -> str:

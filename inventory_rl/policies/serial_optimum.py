@@ -122,8 +122,8 @@ def poisson_pmf(mean: float, tail: float = POISSON_TAIL) -> np.ndarray:
     The solver needs a finite support; cutting ``tail`` of the mass (1e-12 by default) and renormalising changes
     costs by about ``tail`` relative. Computed in log space, so large means neither overflow nor underflow.
     """
-    mean = _check_float("mean", mean, 0.0, strict=True)
-    tail = _check_float("tail", tail, 0.0, strict=True)
+    mean = check_float("mean", mean, 0.0, strict=True)
+    tail = check_float("tail", tail, 0.0, strict=True)
     if tail >= 1.0:
         raise ValueError(f"tail must be below 1, got {tail!r}")
     top = int(mean + 40.0 * math.sqrt(mean) + 40.0)  # the mass beyond is below 1e-300
@@ -138,8 +138,8 @@ def poisson_pmf(mean: float, tail: float = POISSON_TAIL) -> np.ndarray:
 
 def uniform_pmf(low: int, high: int) -> np.ndarray:
     """P(D = k), k = 0..high, for demand uniform on the whole numbers ``low..high`` (0 below ``low``)."""
-    low = _check_int("low", low, 0)
-    high = _check_int("high", high, low)
+    low = check_int("low", low, 0)
+    high = check_int("high", high, low)
     pmf = np.zeros(high + 1)
     pmf[low:] = 1.0 / (high - low + 1)
     return pmf
@@ -174,7 +174,7 @@ class SerialProblem:
                     f"holding_costs must not fall downstream (echelon cost h_j = H_j - H_(j+1) >= 0), got stage "
                     f"{j + 1}: {holding[j]} < stage {j + 2}: {holding[j + 1]} (C_j unbounded below, S_j* = +inf)"
                 )
-        backorder = _check_float("backorder_cost", self.backorder_cost, 0.0, strict=True)
+        backorder = check_float("backorder_cost", self.backorder_cost, 0.0, strict=True)
         object.__setattr__(self, "demand_pmf", pmf)
         object.__setattr__(self, "lead_times", lead_times)
         object.__setattr__(self, "order_delays", delays)
@@ -241,7 +241,7 @@ class SerialSolution:
 def solve(problem: SerialProblem, margin: int = 0) -> SerialSolution:
     """The optimal echelon base-stock levels S_1..S_N and their cost; ``margin`` widens the grid on both sides (the
     default grid already contains every minimiser strictly inside, see the module docstring)."""
-    margin = _check_int("margin", margin, 0)
+    margin = check_int("margin", margin, 0)
     levels, value = _recursion(problem, None, margin)
     capped = [levels[-1]]  # S_j above S_{j+1} never binds (see the docstring): report the equivalent min(S_j, S_{j+1})
     for level in reversed(levels[:-1]):
@@ -374,13 +374,15 @@ def _solution(problem: SerialProblem, levels: tuple[int, ...], value: float, opt
 # ---------------------------------------------------------------------------- validation
 
 
-def _check_int(name: str, value: object, low: int | None) -> int:
+def check_int(name: str, value: object, low: int | None) -> int:
+    """``value`` as an int, or ``ValueError`` naming ``name`` unless it is a whole number (>= ``low``)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or (low is not None and value < low):
         raise ValueError(f"{name} must be a whole number{'' if low is None else f' >= {low}'}, got {value!r}")
     return int(value)
 
 
-def _check_float(name: str, value: object, low: float, strict: bool) -> float:
+def check_float(name: str, value: object, low: float, strict: bool) -> float:
+    """``value`` as a float, or ``ValueError`` naming ``name`` unless finite and >= ``low`` (> with ``strict``)."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not ok or not math.isfinite(value) or value < low or (strict and value == low):
         raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low}, got {value!r}")
@@ -398,17 +400,17 @@ def _as_tuple(name: str, values: object, n: int | None) -> tuple:
 
 def _check_ints(name: str, values: object, n: int | None, low: int | None = 0) -> tuple[int, ...]:
     items = _as_tuple(name, values, n)
-    return tuple(_check_int(f"{name}[{i}]", v, low) for i, v in enumerate(items))
+    return tuple(check_int(f"{name}[{i}]", v, low) for i, v in enumerate(items))
 
 
 def _check_floats(name: str, values: object, n: int) -> tuple[float, ...]:
     items = _as_tuple(name, values, n)
-    return tuple(_check_float(f"{name}[{i}]", v, 0.0, strict=False) for i, v in enumerate(items))
+    return tuple(check_float(f"{name}[{i}]", v, 0.0, strict=False) for i, v in enumerate(items))
 
 
 def _check_pmf(values: object) -> tuple[float, ...]:
     items = _as_tuple("demand_pmf", values, None)
-    pmf = [_check_float(f"demand_pmf[{i}]", v, 0.0, strict=False) for i, v in enumerate(items)]
+    pmf = [check_float(f"demand_pmf[{i}]", v, 0.0, strict=False) for i, v in enumerate(items)]
     total = sum(pmf)
     if abs(total - 1.0) > PMF_TOLERANCE:
         raise ValueError(f"demand_pmf must sum to 1, got {total!r}")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
 
 
 def user_cache_root() -> Path:
@@ -50,6 +52,25 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def cached_json(
+    path: Path,
+    compute: Callable[[], T],
+    decode: Callable[[dict], T],
+    encode: Callable[[T], dict],
+    use_cache: bool = True,
+) -> T:
+    """A result kept as a JSON file: ``decode`` of ``path``'s contents, else ``compute()``'s, written there
+    (atomically) with ``encode``; a damaged file is computed again."""
+    if use_cache and path.is_file():
+        try:
+            return decode(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass  # a damaged cache entry: compute again
+    result = compute()
+    write_json_atomic(path, encode(result))
+    return result
 
 
 def write_json_atomic(path: str | Path, data: dict) -> None:

@@ -326,15 +326,7 @@ def load_scenario(name_or_path: str = DEFAULT_SCENARIO, overrides: Sequence[str]
     an unknown key, a wrong type or a value out of range. A relative ``demand_file`` is
     resolved against the scenario file's folder.
     """
-    path = scenario_path(name_or_path)
-    shown = shown_path(path)
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        known = ", ".join(scenario.name for scenario in list_scenarios())
-        raise ScenarioError(f"no scenario {name_or_path!r} ({shown} does not exist); known: {known}") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ScenarioError(f"{shown}: not a readable TOML file ({error})") from None
+    path, shown, table = read_scenario_file(name_or_path)
     if "nodes" in table:
         raise ScenarioError(
             f"{shown}: a network of warehouses ([nodes.NAME] tables), not one warehouse: "
@@ -346,6 +338,20 @@ def load_scenario(name_or_path: str = DEFAULT_SCENARIO, overrides: Sequence[str]
         raise ScenarioError(f"{shown}: description must be a string and [train] a table")
     config = apply_overrides(table, overrides, shown, path.parent)
     return Scenario(path.stem, description, config, str(path), tuple(overrides), train)
+
+
+def read_scenario_file(name_or_path: str) -> tuple[Path, str, dict[str, Any]]:
+    """A scenario file's path, its path as messages show it, and its TOML table; ``ScenarioError`` (one
+    line) for a missing or unreadable file, naming the shipped scenarios where a name was not found."""
+    path = scenario_path(name_or_path)
+    shown = shown_path(path)
+    try:
+        return path, shown, tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        known = ", ".join(scenario.name for scenario in list_scenarios())
+        raise ScenarioError(f"no scenario {name_or_path!r} ({shown} does not exist); known: {known}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioError(f"{shown}: not a readable TOML file ({error})") from None
 
 
 def apply_overrides(

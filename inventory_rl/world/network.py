@@ -60,8 +60,8 @@ from inventory_rl.world.config import (
     ScenarioError,
     load_scenario,
     parse_override,
+    read_scenario_file,
     scenario_path,
-    shown_path,
 )
 
 SUPPLIER = "supplier"  # the outside supplier: the source of a lane into the top of a tree
@@ -267,14 +267,7 @@ def is_network_table(table: Mapping[str, Any]) -> bool:
 
 def load_network(name_or_path: str, overrides: Sequence[str] = ()) -> NetworkScenario:
     """The network in a TOML file (by name or path) with ``--set`` overrides applied, checked."""
-    path = scenario_path(name_or_path)
-    shown = shown_path(path)
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"no network {name_or_path!r} ({shown} does not exist)") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ScenarioError(f"{shown}: not a readable TOML file ({error})") from None
+    path, shown, table = read_scenario_file(name_or_path)
     if not is_network_table(table):
         raise ScenarioError(f"{shown}: not a network (it has no [nodes.NAME] tables)")
     description, train = table.pop("description", ""), table.pop("train", {})
