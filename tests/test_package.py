@@ -114,3 +114,52 @@ def test_the_command_lists_the_scenarios_and_refuses_an_unknown_command(installe
     unknown = run_installed(installed, tmp_path, "-m", "inventory_rl.cli.main", "fly")
     assert unknown.returncode == 2 and "unknown command 'fly'" in unknown.stderr
     assert unknown.stderr.count("\n") == 2  # the usage line and the error, no traceback
+
+
+def test_the_design_cards_files_stay_the_entry_points(tmp_path):
+    """``import env`` registers the env from the project folder, ``utils`` still holds the run files'
+    helpers for old code, and the doors are a few lines each."""
+    code = (
+        "import env, gymnasium, utils\n"
+        "warehouse = gymnasium.make('InventoryManagement-v0')\n"
+        "assert warehouse.observation_space.shape == (60,)\n"
+        "assert utils.MODEL_NAME == 'real_inventory_model.zip' and callable(utils.atomic_writer)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for door in ("train.py", "evaluate.py", "tune.py", "dashboard.py"):
+        assert len((ROOT / door).read_text().splitlines()) <= 15, door
+
+
+def test_the_installed_dashboard_command_serves_the_app_on_this_machine(installed, tmp_path):
+    """``inventory-rl dashboard`` of an installed copy, from another folder: Streamlit answers on localhost."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "PYTHONPATH": str(installed), "INVENTORY_CACHE_DIR": str(tmp_path / "cache")}
+    argv = ["-m", "inventory_rl.cli.main", "dashboard", f"--server.port={port}", "--server.headless=true"]
+    argv += ["--browser.gatherUsageStats=false", "--log-dir", str(tmp_path / "logs")]
+    server = subprocess.Popen(
+        [sys.executable, *argv],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline, answered = time.monotonic() + 60, False
+        while time.monotonic() < deadline and not answered:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    answered = response.status == 200
+            except OSError:
+                time.sleep(0.3)
+        assert answered, "the dashboard did not answer"
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
