@@ -32,7 +32,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
 from inventory_rl.agent.vec_env import BatchVecEnv
 from inventory_rl.envs.network import NetworkView
-from inventory_rl.policies.network_rules import NetworkPolicy, NetworkRule, applicable, make_network_rule
+from inventory_rl.policies.network_rules import NetworkPolicy, NetworkRule, applicable, make_network_rule, prior_rate
 from inventory_rl.policies.network_tuning import tuned_network_rule
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import ModelLoadError, load_run_config, resolve_model_path
@@ -68,10 +68,7 @@ class NetworkAgentView:
         self.network, self.agents, self.share = network, agents, share
         self.view = NetworkView(network)
         n, nodes = network.n_products, len(network.nodes)
-        rates = [
-            (node.config.rate_low + node.config.rate_high) / 2 if node.has_customers else 0.0 for node in network.nodes
-        ]
-        served = np.array([sum(rates[k] for k in members) for members in self.view.below])
+        served = np.array([sum(prior_rate(network.nodes[k].config) for k in members) for members in network.subtrees])
         free = np.array([node.config.order_mode == "free" for node in network.nodes])
         self.steps = np.maximum(self.order_range * served, 1.0)[:, None] * free[:, None]  # (nodes, 1): 0 = fixed
         if agents == "central":

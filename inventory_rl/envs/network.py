@@ -44,11 +44,6 @@ class NetworkView:
         self.row = len(NODE_FEATURES) + self.transit_slots
         self.node_size = self.n_products * self.row
         self.unit = float(max(node.config.max_demand for node in network.nodes))
-        below: list[list[int]] = [[node] for node in range(self.n_nodes)]
-        for node in reversed(range(self.n_nodes)):  # parents come first: their children are done before them
-            for child in network.children[node]:
-                below[node].extend(below[child])
-        self.below = below  # each node and the nodes below it
 
     def node_block(self, sim: Networks, node: int) -> np.ndarray:
         """Node ``node``'s rows, ``(batch, n_products * row)``."""
@@ -89,7 +84,9 @@ class NetworkView:
         parts = [blocks, identity, day]
         if share == "downstream":
             rows = blocks.reshape(sim.batch, self.n_nodes, self.n_products, self.row)[..., DEMAND_COLUMNS]
-            below = np.stack([rows[:, members].sum(axis=1) for members in self.below], axis=1)  # (batch, nodes, n, 2)
+            below = np.stack(
+                [rows[:, members].sum(axis=1) for members in self.network.subtrees], axis=1
+            )  # (batch, nodes, n, 2)
             parts.append(below.swapaxes(2, 3).reshape(sim.batch, self.n_nodes, -1))
         elif share == "all":
             parts.append(

@@ -16,7 +16,7 @@ import numpy as np
 
 from inventory_rl.evaluation.episodes import generators
 from inventory_rl.evaluation.metrics import fill_rate
-from inventory_rl.policies.network_rules import NetworkPolicy, bullwhip_ratio, subtrees
+from inventory_rl.policies.network_rules import NetworkPolicy, bullwhip_ratio
 from inventory_rl.world.network import NetworkConfig
 from inventory_rl.world.networks import NetworkDay, Networks
 from inventory_rl.world.warehouses import Warehouses
@@ -63,7 +63,7 @@ class NetworkEpisodes:
     @functools.cached_property
     def demand_below(self) -> np.ndarray:
         """The customers' demand each node serves: its own and its subtree's, ``(batch, days, n_nodes)``."""
-        return np.stack([self.demand[:, :, members].sum(axis=2) for members in subtrees(self.network)], axis=2)
+        return np.stack([self.demand[:, :, members].sum(axis=2) for members in self.network.subtrees], axis=2)
 
     def metrics(self, warmup: int = 0) -> dict[str, dict[str, np.ndarray]]:
         """Per episode ``(batch,)``: ``{"network": {metric: ...}, node name: {metric: ...}}`` over the days

@@ -167,15 +167,6 @@ class NetworkState:
 
 
 # ---------------------------------------------------------------------------- the network's shape
-def subtrees(network: NetworkConfig) -> list[list[int]]:
-    """The nodes at and below each node (the node first)."""
-    below: list[list[int]] = [[i] for i in range(len(network.nodes))]
-    for i in reversed(range(len(network.nodes))):  # nodes come parents first: children are done before
-        for child in network.children[i]:
-            below[i].extend(below[child])
-    return below
-
-
 def total_lead_time(network: NetworkConfig, node: int) -> int:
     """Λ_i: the days from an order to the shelf when the supplier has the stock (order delay + longest lead time)."""
     lane = network.supply_lanes[node]
@@ -203,7 +194,7 @@ def fixed_rates(network: NetworkConfig) -> list[float | None]:
     """Each node's stated demand rate (its subtree's customers' summed), None where one of them is hidden."""
     stated = [stated_rate(node.config) for node in network.nodes]
     rates: list[float | None] = []
-    for members in subtrees(network):
+    for members in network.subtrees:
         values = [stated[k] for k in members]
         rates.append(None if any(value is None for value in values) else float(sum(values)))
     return rates
@@ -239,7 +230,7 @@ class NetworkRule(NetworkPolicy):
         self.name = name
         self.parameters = dict(parameters)
         self.n_nodes, self.n_products = len(network.nodes), network.n_products
-        self.below = subtrees(network)
+        self.below = network.subtrees
         self.fixed = fixed_rates(network)
         self.free = [node.config.order_mode == "free" for node in network.nodes]
         self.customers = [node.has_customers for node in network.nodes]

@@ -199,6 +199,15 @@ class NetworkConfig:
         )
 
     @functools.cached_property
+    def subtrees(self) -> tuple[tuple[int, ...], ...]:
+        """The nodes at and below each node (the node first, then its children's subtrees)."""
+        below: list[list[int]] = [[node] for node in range(len(self.nodes))]
+        for node in reversed(range(len(self.nodes))):  # parents come first: their children are done before them
+            for child in self.children[node]:
+                below[node].extend(below[child])
+        return tuple(tuple(members) for members in below)
+
+    @functools.cached_property
     def is_serial(self) -> bool:
         """A chain: the first node supplied from outside, each other by the one before it, no transfers."""
         return not self.transfer_lanes and self.parents == (None, *range(len(self.nodes) - 1))
