@@ -377,3 +377,73 @@ MONEY_CURVE_SPEC = curve_spec("per day", ",.4~g")
 def chart(data: pd.DataFrame, spec: dict) -> None:
     """Draw a Vega-Lite chart across its column (Streamlit's theme, no altair round trip)."""
     st.vega_lite_chart(data, spec, width="stretch")
+
+
+# ---------------------------------------------------------------------------- networks
+NODE_PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#9d755d", "#eeca3b", "#ff9da6", "#bab0ac")
+YOU_COLOR = "#e45756"  # the person's seat in the Beer Game
+DEMAND_COLOR = "#333333"
+
+
+def node_colors(names: Sequence[str], you: str | None = None) -> dict[str, str]:
+    """A colour per node, in the network's order (``you``: the person's seat, in red)."""
+    palette = [color for color in NODE_PALETTE]
+    return {name: YOU_COLOR if name == you else palette[i % len(palette)] for i, name in enumerate(names)}
+
+
+def episode_lines_spec(value: str, y_format: str, colors: Mapping[str, str]) -> dict:
+    """One line per node against the episode (columns episode, node, ``value``), coloured by ``colors``."""
+    return {
+        "height": 170,
+        "autosize": FIT_WIDTH,
+        "mark": {"type": "line", "interpolate": "monotone"},
+        "encoding": {
+            "x": _x_episode(),
+            "y": {"field": value, "type": "quantitative", "title": None, "axis": {"format": y_format}},
+            "color": {
+                "field": "node",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": list(colors), "range": list(colors.values())},
+                "legend": None,  # drawn above the chart (legend_html)
+            },
+            "tooltip": [
+                _x_episode(),
+                {"field": "node"},
+                {"field": value, "type": "quantitative", "format": y_format},
+            ],
+        },
+    }
+
+
+def panel_spec(days: int, y_max: float, color: str, day: int | None = None, height: int = 70) -> dict:
+    """One row of a small-multiples chart (columns day, value): a step line over days 1 .. ``days`` on a
+    shared scale up to ``y_max`` (so that the rows compare), with a dashed marker at ``day`` if given."""
+    x = {
+        "field": "day",
+        "type": "quantitative",
+        "title": None,
+        "scale": {"domain": [1, max(days, 2)]},
+        "axis": {"tickMinStep": 1, "format": "d"},
+    }
+    layers = [
+        {
+            "mark": {"type": "line", "interpolate": "step-after", "color": color, "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": None,
+                    "scale": {"domain": [0, max(y_max, 1)]},
+                    "axis": {"tickCount": 3},
+                },
+                "tooltip": [{"field": "day"}, {"field": "value", "type": "quantitative", "format": ",.0f"}],
+            },
+        }
+    ]
+    if day is not None:
+        layers.append(
+            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"}, "encoding": {"x": {"datum": day}}}
+        )
+    return {"height": height, "autosize": FIT_WIDTH, "layer": layers}

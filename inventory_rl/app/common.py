@@ -1,6 +1,6 @@
 """What the pages share: the log directory (a root holding runs), the run picked in the sidebar and
-its scenario, the models in it (loaded once per file version and scenario for every session), the
-scenario picker, and the metric cards."""
+its scenario (or network), the models in it (loaded once per file version and scenario for every
+session), the folders a typed path may name (``app.paths``), the scenario picker, and the metric cards."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import streamlit as st
 
 from inventory_rl.agent.trained import load_agent
 from inventory_rl.app.history import Metric
+from inventory_rl.app.network_runs import run_network
+from inventory_rl.app.paths import PathRefused, allows_any_path, readable_path
 from inventory_rl.app.run_list import RunInfo, find_runs, pick_run
 from inventory_rl.app.scenario import (
     FILE,
@@ -30,8 +32,16 @@ from inventory_rl.app.scenario import (
     shipped_names,
 )
 from inventory_rl.policies.base import Policy
-from inventory_rl.runs.layout import CHECKPOINT_DIR, MODEL_NAME, RUN_CONFIG_NAME, ModelLoadError, read_run_config
-from inventory_rl.world.config import InventoryConfig, Scenario, ScenarioError, load_scenario
+from inventory_rl.policies.network_rules import NetworkPolicy
+from inventory_rl.runs.layout import (
+    CHECKPOINT_DIR,
+    MODEL_NAME,
+    RUN_CONFIG_NAME,
+    ModelLoadError,
+    NetworkRecord,
+    read_run_config,
+)
+from inventory_rl.world.config import SCENARIO_DIR, InventoryConfig, Scenario, ScenarioError, load_scenario
 
 TRAIN_COMMAND = "`python train.py --preset quick` (or `run_quick.sh` / `run_quick.bat`)"
 START_TRAINING_HINT = f"Start a training run in another terminal with {TRAIN_COMMAND}: this page follows it live."
@@ -40,7 +50,7 @@ RUN_KEY = "run"  # the sidebar's run picker: the picked run's path relative to t
 RUN_LIST_SECONDS = 3  # how long a listing of the runs is reused (every click reruns the page); a new run shows after it
 # What a page keeps of the run it showed: forgotten when another run is picked, so that its
 # widgets start from the new run's defaults (the reports folder, the storage URL, the models...)
-# and the manual game is played against the new run's agent.
+# and the manual game is played against the new run's agent. (A Beer Game is not a run's: it is kept.)
 RUN_STATE_KEYS = (
     "training_monitor",
     "episode_pick",
@@ -51,6 +61,11 @@ RUN_STATE_KEYS = (
     "compare_report",
     "tuning_url",
     "tuning_study",
+    "network_replay_model",
+    "network_replay_rules",
+    "network_replay_day",
+    "network_replay_shown",
+    "compare_network_report",
 )
 SHOWN_RUN_KEY = "shown_run"  # the run whose state the session holds
 
@@ -93,6 +108,28 @@ def current_run_dir() -> Path:
     log directory itself while it holds no run (the pages then say how to start one)."""
     root, _, run = current_runs()
     return root if run is None else run.path
+
+
+def current_network() -> NetworkRecord | None:
+    """The network record of the run picked in the sidebar; None for one warehouse's run (or none)."""
+    return run_network(current_run_dir())
+
+
+# ---------------------------------------------------------------------------- typed paths
+def path_roots() -> tuple[Path, Path]:
+    """The folders a path typed into a page may name: the log directory and the scenario folder."""
+    return current_log_dir(), SCENARIO_DIR
+
+
+def any_path_allowed() -> bool:
+    """Whether the dashboard was started with ``--allow-any-path`` (after ``--``)."""
+    return allows_any_path(sys.argv[1:])
+
+
+def typed_path(text: str) -> Path:
+    """The path typed into a page as ``text``, if the dashboard may read it (``app.paths``);
+    ``PathRefused`` (one line) otherwise."""
+    return readable_path(text, path_roots(), any_path_allowed())
 
 
 def forget_other_run(run_dir: Path) -> None:
@@ -169,6 +206,33 @@ def fresh_agent(path: Path, config: InventoryConfig | None = None) -> tuple[Poli
     return copy.deepcopy(agent, {id(model): model}), played  # a fresh episode state, the same network
 
 
+@st.cache_resource(show_spinner="Loading the network's agents...", max_entries=8)
+def cached_network_agent(path: str, modified: float) -> NetworkPolicy | str:
+    """The network run's model at ``path`` as a ``NetworkPolicy`` (``agent.network_agent``), or the
+    one-line reason it cannot be loaded (kept too, so that a failing model is not reloaded on every
+    rerun); ``modified`` makes a rewritten file reload. Copied for every use (``fresh_network_agent``)."""
+    from inventory_rl.agent.network_agent import load_network_agent  # deferred: it imports SB3
+
+    try:
+        return load_network_agent(path)
+    except ModelLoadError as error:
+        return str(error)
+
+
+def fresh_network_agent(path: Path) -> NetworkPolicy:
+    """A new network policy for the network model at ``path``, with its own episode state and the
+    shared network; raises ``ModelLoadError`` with a one-line message."""
+    try:
+        modified = path.stat().st_mtime
+    except OSError as error:
+        raise ModelLoadError(f"cannot read model {path}: {error.strerror or error}") from None
+    loaded = cached_network_agent(str(path), modified)
+    if isinstance(loaded, str):
+        raise ModelLoadError(loaded)
+    model = getattr(loaded, "model", None)
+    return copy.deepcopy(loaded, {id(model): model})
+
+
 # ---------------------------------------------------------------------------- scenarios
 def one_line(error: BaseException) -> str:
     """An error's message as one line (its first), for ``st.error``: never a traceback."""
@@ -189,7 +253,13 @@ def picked_scenario(prefix: str, own: Scenario) -> Scenario:
     state = st.session_state
     choice = state.get(f"{prefix}_scenario", OWN)
     overrides = parse_overrides(state.get(f"{prefix}_overrides", ""))
-    return pick_scenario(choice, own, state.get(f"{prefix}_scenario_path", "") if choice == FILE else "", overrides)
+    path = state.get(f"{prefix}_scenario_path", "") if choice == FILE else ""
+    if path.strip():
+        try:
+            typed_path(path)
+        except PathRefused as error:
+            raise ScenarioError(str(error)) from None
+    return pick_scenario(choice, own, path, overrides)
 
 
 def scenario_picker(prefix: str, own: Scenario, on_change: Callable[[], None] | None = None) -> Scenario | None:

@@ -7,9 +7,11 @@ The log directory is ``--log-dir`` (after ``--``), else ``$INVENTORY_LOG_DIR``, 
 a root, whose runs (its own, and those in the folders below it: ``app.run_list``) the sidebar
 lists in its "Run" picker; every page shows the picked run's folder.
 
-This entry point sets the page up and routes with ``st.navigation`` to the five pages, each at
-its own URL: Training (the default, ``/``), Replay (``/replay``), Manual (``/manual``),
-Compare (``/compare``: evaluation reports) and Tuning (``/tuning``: Optuna studies).
+This entry point sets the page up and routes with ``st.navigation`` to the six pages, each at
+its own URL: Training (the default, ``/``), Replay (``/replay``), Manual (``/manual``), the Beer
+Game (``/beer-game``: a person in one seat of a chain, against the agents), Compare (``/compare``:
+evaluation reports) and Tuning (``/tuning``: Optuna studies). A network run (its run config has a
+``network``) is shown by the network versions of the pages; a single warehouse's by the others.
 The pages live beside this file: ``pages/*.py`` are the scripts ``st.navigation`` runs (file
 pages, so ``AppTest.switch_page`` can open them too), each one call into its module. The
 project's ``dashboard.py`` and the ``inventory-rl dashboard`` command both run ``main``.
@@ -23,6 +25,7 @@ from pathlib import Path
 import streamlit as st
 
 from inventory_rl.app.common import RUN_KEY, current_log_dir, forget_other_run, listed_runs, log_dir_scenario
+from inventory_rl.app.network_runs import network_description, run_network
 from inventory_rl.app.run_list import RunInfo, default_run, pick_run
 from inventory_rl.app.scenario import agent_text, label
 from inventory_rl.runs.layout import MODEL_NAME, STREAM_NAME
@@ -32,6 +35,12 @@ PAGES = {  # title -> script, URL path, icon, tooltip; the first is the default
     "Training": (PAGE_DIR / "training.py", "training", ":material/monitoring:", "Watch the agent learn, live"),
     "Replay": (PAGE_DIR / "replay.py", "replay", ":material/replay:", "One episode, day by day, vs the rules"),
     "Manual": (PAGE_DIR / "manual.py", "manual", ":material/sports_esports:", "You against the agent"),
+    "Beer Game": (
+        PAGE_DIR / "beer_game.py",
+        "beer-game",
+        ":material/sports_bar:",
+        "The Beer Game: you in one seat of a chain, the agents in the others",
+    ),
     "Compare": (
         PAGE_DIR / "compare.py",
         "compare",
@@ -71,7 +80,11 @@ def sidebar(root: Path) -> Path:
         run = pick_run(runs, st.session_state.get(RUN_KEY))
         run_dir = root if run is None else run.path
         scenario = log_dir_scenario(run_dir)
-        st.caption(f"Scenario `{label(scenario)}`: a PPO agent {agent_text(scenario.config)}.")
+        record = run_network(run_dir)
+        if record is not None:
+            st.caption(f"Network `{label(scenario)}`: {network_description(record)}.")
+        else:
+            st.caption(f"Scenario `{label(scenario)}`: a PPO agent {agent_text(scenario.config)}.")
         st.divider()
         where = f"Log directory: `{root}`"
         if run is None:

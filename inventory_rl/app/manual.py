@@ -41,6 +41,8 @@ from inventory_rl.app.days import FIGURE_FORMATS, money_table
 from inventory_rl.app.game import ManualGame
 from inventory_rl.app.history import per_product_frame
 from inventory_rl.app.manual_form import render_order_form, side_cards
+from inventory_rl.app.network_runs import playable, run_network
+from inventory_rl.app.network_view import network_header
 from inventory_rl.app.scenario import (
     RuleScore,
     best_rule,
@@ -51,8 +53,10 @@ from inventory_rl.app.scenario import (
     rule_policy,
 )
 from inventory_rl.policies.base import Policy
-from inventory_rl.runs.layout import MODEL_NAME, ModelLoadError
+from inventory_rl.runs.layout import MODEL_NAME, ModelLoadError, NetworkRecord
 from inventory_rl.world.config import InventoryConfig, ScenarioError
+
+BEER_GAME_PAGE = str(Path(__file__).resolve().parent / "pages" / "beer_game.py")  # st.page_link's target
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,33 @@ def render_days(game: ManualGame, results: dict, money: bool) -> None:
     chart(per_product_frame(stock), grouped_bars_spec({**colors, "demand": TOTAL_MEASURES["demand"]}))
 
 
+def render_network_manual(log_dir: Path, record: NetworkRecord) -> None:
+    """The Manual page of a network run: a network is played on the Beer Game page (a chain), seat by seat."""
+    st.header(":material/sports_esports: Manual: you against the agent")
+    scenario = log_dir_scenario(log_dir)
+    network_header(scenario.name, scenario.description, record.network, record)
+    if playable(record.network):
+        st.info(
+            "This run trained agents for a network: play one of its seats against them on the Beer Game page "
+            "(choose this network and this run's agents there).",
+            icon=":material/sports_bar:",
+        )
+        st.page_link(BEER_GAME_PAGE, label="Open the Beer Game", icon=":material/sports_bar:")
+    else:
+        st.info(
+            "This run trained agents for a network that is not a chain of one product: there is no seat for "
+            "one person to take. The Replay page plays its episodes day by day; the Beer Game page plays the "
+            "serial networks (beer-game-classic, beer-game, serial).",
+            icon=":material/info:",
+        )
+
+
 def page() -> None:
-    """The Manual page of the run picked in the sidebar (``pages/manual.py`` runs it)."""
-    render_manual(current_run_dir())
+    """The Manual page of the run picked in the sidebar (``pages/manual.py`` runs it); a network run's
+    points to the Beer Game."""
+    run_dir = current_run_dir()
+    record = run_network(run_dir)
+    if record is not None:
+        render_network_manual(run_dir, record)
+    else:
+        render_manual(run_dir)

@@ -1,6 +1,9 @@
 """What the Training page shows, computed without Streamlit: the monitor that tails a run's
 stream (``TrainingMonitor``) into its history (``app.history.EpisodeHistory``), and the cards and
-chart frames built from it (``TrainingView``), in the run's scenario.
+chart frames built from it (``TrainingView``), in the run's scenario. A network run's stream
+(``agent.network_agent``) carries the network's figures and each node's cost as its reward
+components: the view then shows the network's curves and one per node, and no single-warehouse
+figure (utilization, order accuracy).
 
 An idle refresh must cost next to nothing however long the run: the monitor reads only the
 bytes appended since the last poll (``stream.StreamReader``), and the view is rebuilt only when
@@ -30,7 +33,9 @@ from inventory_rl.app.history import (
     signed,
     trajectory_frames,
 )
+from inventory_rl.app.network_runs import network_record
 from inventory_rl.app.scenario import run_scenario, sells
+from inventory_rl.runs.layout import NetworkRecord
 from inventory_rl.runs.stream import StreamReader
 from inventory_rl.world.config import InventoryConfig, Scenario, ScenarioError
 from inventory_rl.world.warehouses import reward_component_names
@@ -48,10 +53,15 @@ def money_figures(config: InventoryConfig) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------- cards
 def headline_metrics(
-    history: EpisodeHistory, new_episodes: int, new_timesteps: int, config: InventoryConfig
+    history: EpisodeHistory,
+    new_episodes: int,
+    new_timesteps: int,
+    config: InventoryConfig,
+    nodes: Sequence[str] = (),
 ) -> tuple[Metric, ...]:
     """The cards at the top of the Training page (the history must not be empty): three counts,
-    then rolling means of the figures that mean something in ``config``'s scenario."""
+    then rolling means of the figures that mean something in ``config``'s scenario (a network's,
+    with ``nodes``: no utilization or order accuracy, which are one warehouse's)."""
     fill = history.column("fill_rate")
     latest_change = signed(100 * (fill[-1] - fill[-2]), unit=" pp") if history.size > 1 else None
     since_update = "New since the previous update of this page."
@@ -59,9 +69,10 @@ def headline_metrics(
         rolling_metric(history, "fill_rate", "Fill rate", as_percent=True),
         rolling_metric(history, "reward", "Reward", as_percent=False),
         rolling_metric(history, "stockouts_per_day", "Stockouts / day", as_percent=False, lower_is_better=True),
-        rolling_metric(history, "utilization", "Utilization", as_percent=True),
     ]
-    if config.order_mode == "fill":  # in free mode the order is not meant to fill the gap
+    if not nodes:
+        rolling.append(rolling_metric(history, "utilization", "Utilization", as_percent=True))
+    if config.order_mode == "fill" and not nodes:  # in free mode the order is not meant to fill the gap
         rolling.append(rolling_metric(history, "order_accuracy", "Order accuracy", as_percent=True))
     for name in money_figures(config):
         label = MONEY_CURVES[name].replace(" per day", " / day")
@@ -80,9 +91,12 @@ def headline_metrics(
 
 
 # ---------------------------------------------------------------------------- chart frames
-def learning_curves(history: EpisodeHistory, config: InventoryConfig) -> dict[str, pd.DataFrame]:
+def learning_curves(
+    history: EpisodeHistory, config: InventoryConfig, nodes: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
     """The frames of the learning-curve charts, at most ``MAX_CHART_POINTS`` rows each: reward,
-    fill rate, stockouts, the reward components (the scenario's own) and the money figures."""
+    fill rate, stockouts, the reward components (the scenario's own) and the money figures; for a
+    network (``nodes``), also each node's cost per day (rolling means: ``nodes``, long form)."""
     positions = chart_positions(history.size)
     episodes = history.column("episode")[positions]
 
@@ -99,7 +113,19 @@ def learning_curves(history: EpisodeHistory, config: InventoryConfig) -> dict[st
         component_label(name): history.rolling_mean(f"{name}_points", positions) for name in history.components
     }
     names = ("reward", "fill_rate", "stockouts_per_day", *money_figures(config))
-    return {**{name: curve(name) for name in names}, "components": pd.DataFrame({"episode": episodes, **components})}
+    curves = {**{name: curve(name) for name in names}, "components": pd.DataFrame({"episode": episodes, **components})}
+    if nodes:
+        days = max(config.episode_days, 1)
+        curves["nodes"] = pd.DataFrame(
+            {
+                "episode": np.tile(episodes, len(nodes)),
+                "node": np.repeat(list(nodes), len(episodes)),
+                "cost per day": np.concatenate(
+                    [-history.rolling_mean(f"{node}_points", positions) / days for node in nodes]
+                ),
+            }
+        )
+    return curves
 
 
 @dataclass(frozen=True)
@@ -113,12 +139,18 @@ class TrainingView:
 
 
 def build_training_view(
-    history: EpisodeHistory, sampled: Sequence[int], new_episodes: int, new_timesteps: int, config: InventoryConfig
+    history: EpisodeHistory,
+    sampled: Sequence[int],
+    new_episodes: int,
+    new_timesteps: int,
+    config: InventoryConfig,
+    nodes: Sequence[str] = (),
 ) -> TrainingView:
-    """Everything the Training page shows for a non-empty history of a run in ``config``'s scenario."""
+    """Everything the Training page shows for a non-empty history of a run in ``config``'s scenario
+    (of a network's run with ``nodes``: its nodes' names, which are its reward components)."""
     return TrainingView(
-        metrics=headline_metrics(history, new_episodes, new_timesteps, config),
-        curves=learning_curves(history, config),
+        metrics=headline_metrics(history, new_episodes, new_timesteps, config, nodes),
+        curves=learning_curves(history, config, nodes),
         sampled_episodes=tuple(sorted(sampled, reverse=True)),
         thinned=history.size > MAX_CHART_POINTS,
     )
@@ -183,6 +215,7 @@ class TrainingMonitor:
         self._view: TrainingView | None = None
         self._detail: tuple[int, dict[str, pd.DataFrame]] | None = None
         self._scenario: tuple[dict | None, Scenario | None] = (None, None)  # (the header it was read from, it)
+        self._network: tuple[dict | None, NetworkRecord | None] = (None, None)
 
     def refresh(self) -> int:
         """Read the stream's new records; returns how many episodes were added."""
@@ -212,8 +245,10 @@ class TrainingMonitor:
         return added
 
     def _components(self, records: Sequence[dict]) -> tuple[str, ...]:
-        """The run's reward components: its scenario's, or where its header cannot be read (a
-        newer run's config?) those its first record names."""
+        """The run's reward components: a network's nodes, its scenario's, or where its header
+        cannot be read (a newer run's config?) those its first record names."""
+        if self.network is not None:
+            return self.network.network.names
         if self.scenario is not None or not isinstance(records[0].get("reward_components"), dict):
             return reward_component_names(self.config)
         return tuple(records[0]["reward_components"]) or reward_component_names(self.config)
@@ -237,6 +272,20 @@ class TrainingMonitor:
         return None if header is None else self._scenario[1]
 
     @property
+    def network(self) -> NetworkRecord | None:
+        """A network run's network and agents (from its header's ``network``); None for one warehouse."""
+        header = self.header
+        if header is not None and self._network[0] is not header:
+            self._network = (header, network_record(header))
+        return None if header is None else self._network[1]
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """A network run's nodes (empty for one warehouse's run)."""
+        network = self.network
+        return () if network is None else tuple(network.network.names)
+
+    @property
     def config(self) -> InventoryConfig:
         """The env config of the run (its header's), else the default one."""
         scenario = self.scenario
@@ -253,8 +302,9 @@ class TrainingMonitor:
     def view(self) -> TrainingView | None:
         """The cached view of the history; None while there is no episode yet."""
         if self._view is None and self.history.size:
+            sampled = [episode for episode, trajectory in self.reader.trajectories.items() if trajectory]
             self._view = build_training_view(
-                self.history, list(self.reader.trajectories), self.new_episodes, self.new_timesteps, self.config
+                self.history, sampled, self.new_episodes, self.new_timesteps, self.config, self.nodes
             )
         return self._view
 

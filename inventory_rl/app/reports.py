@@ -104,8 +104,8 @@ def read_report(path: Path) -> Report | None:
         if '"policies"' not in text:
             return None  # not JSON, and nothing says it meant to be a report
         raise ReportError(f"{path.name}: not valid JSON ({describe_error(error)})") from None
-    if not isinstance(data, dict) or "policies" not in data:
-        return None
+    if not isinstance(data, dict) or "policies" not in data or is_network_report(data):
+        return None  # not a report, or a network's (``app.network_reports`` reads those)
     policies, metric = data.get("policies"), data.get("main_metric", "fill_rate")
     if not isinstance(policies, dict) or not policies:
         raise ReportError(f"{path.name}: 'policies' must map each policy to its metrics")
@@ -123,6 +123,18 @@ def read_report(path: Path) -> Report | None:
         policies=policies,
         tuned=data.get("tuned") if isinstance(data.get("tuned"), dict) else {},
         skipped=data.get("skipped") if isinstance(data.get("skipped"), dict) else {},
+    )
+
+
+def is_network_report(data: object) -> bool:
+    """A network's report (its ``nodes``, and policies with ``network`` figures): ``app.network_reports``'."""
+    if not isinstance(data, dict):
+        return False
+    policies = data.get("policies")
+    return (
+        isinstance(data.get("nodes"), list)
+        and isinstance(policies, dict)
+        and any(isinstance(entry, dict) and "network" in entry for entry in policies.values())
     )
 
 

@@ -28,8 +28,9 @@ MAX_FOLDERS = 2_000  # folders visited at most: a root pointed at a large tree s
 ROOT_LABEL = "."
 RUN_FILES = (RUN_CONFIG_NAME, STREAM_NAME)  # a folder holding one of these holds a run
 # Folders that are never runs: a run's checkpoints and TensorBoard logs (training.run.TENSORBOARD_DIR),
-# the rules' cache, Python's; hidden folders (.git, ...) are skipped too.
-SKIPPED_FOLDERS = frozenset({CHECKPOINT_DIR, "sb3_logs", "cache", "__pycache__", "node_modules"})
+# the rules' cache, the Beer Game's saved games (app.beer_game.GAME_DIR), Python's; hidden folders
+# (.git, ...) are skipped too.
+SKIPPED_FOLDERS = frozenset({CHECKPOINT_DIR, "sb3_logs", "cache", "beer_games", "__pycache__", "node_modules"})
 MAX_HEADER_BYTES = 1_000_000  # a stream's header line is a few kilobytes
 UNKNOWN_SCENARIO = "scenario unknown"
 

@@ -18,13 +18,14 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import optuna
 import pandas as pd
 
 from inventory_rl.runs.files import describe_error
-from inventory_rl.runs.studies import STORAGE_ERRORS, StorageError, read_storage
+from inventory_rl.runs.studies import STORAGE_ERRORS, StorageError, read_storage, sqlite_file
 
 MIN_TRIALS_FOR_IMPORTANCE = 2
 
@@ -39,6 +40,15 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
     if not url:
         raise StorageError("give a storage URL, e.g. sqlite:///logs/tuning.db or postgresql://user@host:5432/db")
     return read_storage(url)
+
+
+def storage_file(url: str) -> Path | None:
+    """The SQLite file a storage URL names (a path typed into the page: ``app.paths`` guards it), None
+    for another database, SQLite in memory or a malformed URL (``open_storage`` says what is wrong)."""
+    try:
+        return sqlite_file(url.strip())
+    except STORAGE_ERRORS:  # a malformed URL
+        return None
 
 
 @dataclass(frozen=True)

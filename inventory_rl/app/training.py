@@ -3,12 +3,14 @@
 A fragment reruns the page on its own every ``REFRESH_SECONDS``; each rerun reads only the
 bytes appended since the last one and redraws from figures cached on the records read
 (``app.monitor.TrainingMonitor``), so an idle refresh costs next to nothing however long the run.
+A network run (``agent.network_agent``) shows its network, the network's curves and each node's cost.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from inventory_rl.app.charts import (
@@ -19,16 +21,21 @@ from inventory_rl.app.charts import (
     REWARD_CURVE_SPEC,
     STOCKOUT_CURVE_SPEC,
     TOTAL_MEASURES,
+    bars_spec,
     chart,
     component_legend,
     components_spec,
+    episode_lines_spec,
     grouped_bars_spec,
     heatmap_spec,
     legend_html,
+    node_colors,
 )
 from inventory_rl.app.common import START_TRAINING_HINT, current_run_dir, draw_metrics, scenario_header
 from inventory_rl.app.history import MAX_CHART_POINTS, ROLLING_WINDOW, Metric, percent, rolling_text
 from inventory_rl.app.monitor import MONEY_CURVES, TrainingMonitor, TrainingView
+from inventory_rl.app.network_days import structure_dot
+from inventory_rl.app.network_view import draw_diagram, network_header
 from inventory_rl.runs.layout import STREAM_NAME
 from inventory_rl.world.config import InventoryConfig
 
@@ -68,7 +75,12 @@ def render_training(monitor: TrainingMonitor) -> None:
         return
     st.caption(run_status(monitor))
     config = monitor.config
-    if monitor.scenario is not None:
+    network = monitor.network
+    if network is not None:
+        scenario = monitor.scenario
+        name = scenario.name if scenario is not None else "?"
+        network_header(name, scenario.description if scenario is not None else "", network.network, network)
+    elif monitor.scenario is not None:
         scenario_header(monitor.scenario, "The run's scenario")
     elif monitor.header is not None:
         st.caption("The run's scenario cannot be read from its stream header (a newer version's settings?).")
@@ -93,7 +105,10 @@ def render_training(monitor: TrainingMonitor) -> None:
     st.caption(f"Rolling means over {rolling_text(monitor.history.size)}:")
     draw_metrics(view.metrics[3:], per_row=len(view.metrics) - 3)
     render_curves(monitor, view, config)
-    render_episode_analysis(monitor, view, config)
+    if network is not None:
+        render_network_episode(monitor, config)
+    else:
+        render_episode_analysis(monitor, view, config)
 
 
 def render_curves(monitor: TrainingMonitor, view: TrainingView, config: InventoryConfig) -> None:
@@ -104,6 +119,7 @@ def render_curves(monitor: TrainingMonitor, view: TrainingView, config: Inventor
     st.markdown(legend_html(CURVE_COLORS) + thinned, unsafe_allow_html=True)
     money = config.reward_mode != "original"
     unit = "money" if money else "points"
+    short = "nodes whose customers went short" if monitor.nodes else "products short of demand"
     panels = [  # title, caption, legend (HTML), frame, spec
         (
             f"**Reward per episode** ({unit})",
@@ -114,7 +130,7 @@ def render_curves(monitor: TrainingMonitor, view: TrainingView, config: Inventor
         ),
         ("**Fill rate per episode** (share of demand served)", None, None, view.curves["fill_rate"], FILL_CURVE_SPEC),
         (
-            "**Stockouts per day** (products short of demand)",
+            f"**Stockouts per day** ({short})",
             f"The mean over the episode's {config.episode_days} days.",
             None,
             view.curves["stockouts_per_day"],
@@ -125,6 +141,17 @@ def render_curves(monitor: TrainingMonitor, view: TrainingView, config: Inventor
         if name in view.curves:
             caption = "The money of the episode's days, per day."
             panels.append((f"**{title}**", caption, None, view.curves[name], MONEY_CURVE_SPEC))
+    if "nodes" in view.curves:  # a network: each node's cost instead of the reward's parts
+        colors = node_colors(monitor.nodes)
+        panels.append(
+            (
+                f"**Cost per day, node by node** (rolling means of {ROLLING_WINDOW})",
+                "Each node's own cost: holding, what it owes, shipping.",
+                legend_html(colors),
+                view.curves["nodes"],
+                episode_lines_spec("cost per day", ",.4~g", colors),
+            )
+        )
     components = monitor.history.components
     panels.append(
         (
@@ -135,6 +162,8 @@ def render_curves(monitor: TrainingMonitor, view: TrainingView, config: Inventor
             components_spec(components),
         )
     )
+    if "nodes" in view.curves:
+        panels.pop()  # the stacked reward components are the nodes' costs drawn above
     for start in range(0, len(panels), 2):
         for column, (title, caption, legend, frame, spec) in zip(
             st.columns(2), panels[start : start + 2], strict=False
@@ -198,6 +227,30 @@ def render_episode_analysis(monitor: TrainingMonitor, view: TrainingView, config
     totals = frames["totals"]
     measures = {"ordered": "#9ecae9", **TOTAL_MEASURES} if "ordered" in set(totals["measure"]) else TOTAL_MEASURES
     chart(totals, grouped_bars_spec(measures))
+
+
+def render_network_episode(monitor: TrainingMonitor, config: InventoryConfig) -> None:
+    """A network run's latest episode: the network's shape, and each node's cost per day in that
+    episode beside its rolling mean (network runs sample no day-by-day trajectories)."""
+    st.subheader("The network and its latest episode")
+    nodes = monitor.nodes
+    left, right = st.columns([2, 3] if monitor.network.network.is_serial else [1, 1])
+    with left:
+        st.markdown("**The network** (lanes: order delay and shipping time)")
+        draw_diagram(structure_dot(monitor.network.network), "The network's nodes and lanes")
+    with right:
+        latest = int(monitor.history.column("episode")[-1])
+        st.markdown(f"**Cost per day of each node**, episode {latest}")
+        row = monitor.column_at(latest, [f"{node}_points" for node in nodes]) or {}
+        days = max(config.episode_days, 1)
+        frame = pd.DataFrame(
+            {"node": list(nodes), "cost per day": [-row.get(f"{node}_points", 0.0) / days for node in nodes]}
+        )
+        chart(frame, bars_spec("node", "cost per day", ",.2f"))
+        st.caption(
+            "Network runs record no day-by-day trajectory while training; the Replay page plays any "
+            "episode of the trained agents day by day."
+        )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

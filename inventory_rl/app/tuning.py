@@ -4,7 +4,9 @@ that folder writes it, or any storage URL typed in): its trials, the best value 
 the trials, the trials' intermediate values, and the parameters' importances.
 
 The storage is opened once per URL and queried on every run, so a study that ``tune.py`` is
-still writing shows its new trials at each rerun (the Refresh button, or any widget).
+still writing shows its new trials at each rerun (the Refresh button, or any widget). The page never
+writes: it opens a storage read-only (``runs.studies.read_storage``), creating no file and no table,
+and a SQLite file is read only under the log directory (``app.paths``; ``--allow-any-path`` lifts it).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pandas as pd
 import streamlit as st
 
 from inventory_rl.app.charts import bars_spec, best_value_spec, chart, trial_curves_spec
-from inventory_rl.app.common import current_run_dir, draw_metrics
+from inventory_rl.app.common import current_run_dir, draw_metrics, typed_path
 from inventory_rl.app.history import Metric
+from inventory_rl.app.paths import PathRefused
 from inventory_rl.app.studies import (
     StudyInfo,
     best_curve,
@@ -28,6 +31,7 @@ from inventory_rl.app.studies import (
     load_study,
     open_storage,
     played,
+    storage_file,
     study_facts,
     trials_frame,
 )
@@ -139,6 +143,13 @@ def render_tuning(log_dir: Path) -> None:
     )
     controls[1].button("Refresh", key="tuning_refresh", width="stretch", help="Read the study again.")
     url = url.strip()
+    database = storage_file(url)
+    if database is not None:
+        try:
+            typed_path(str(database))
+        except PathRefused as error:
+            st.error(f"Tuning storage: {error}", icon=":material/block:")
+            return
     picked = pick_study(url, log_dir)
     if picked is not None:
         render_study(url, *picked)

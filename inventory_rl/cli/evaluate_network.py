@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 from inventory_rl.agent.network_agent import load_network_agent
 from inventory_rl.evaluation.network_report import describe_report, evaluate_network, format_tables, save_network_plot

@@ -332,11 +332,14 @@ def free_log_dir(scenario: str, taken: Path) -> Path:
     return candidate
 
 
-def make_callbacks(args: Args, stream: StreamWriter, run_id: str, first_episode: int) -> CallbackList:
+def make_callbacks(
+    args: Args, stream: StreamWriter, run_id: str, first_episode: int, steps_per_call: int
+) -> CallbackList:
     """Checkpoints, TensorBoard metrics, the stream, and per-episode lines or a progress bar."""
     callbacks = [
         AtomicCheckpointCallback(
-            save_freq=max(args.checkpoint_freq // args.n_envs, 1),  # counted in calls, each n_envs steps
+            # counted in calls of the VecEnv, each ``steps_per_call`` steps (a network's node agents: one per node)
+            save_freq=max(args.checkpoint_freq // steps_per_call, 1),
             save_path=str(Path(args.log_dir) / CHECKPOINT_DIR),
             name_prefix=CHECKPOINT_PREFIX,
         ),
@@ -391,7 +394,7 @@ def run_training(args: Args, setup: RunSetup) -> Path:
     }
     write_run_config(log_dir / RUN_CONFIG_NAME, run_config)
     stream, first_episode = open_stream(log_dir / STREAM_NAME, header)
-    callback = make_callbacks(args, stream, run_id, first_episode)
+    callback = make_callbacks(args, stream, run_id, first_episode, setup.env.num_envs)
 
     print(
         f"{'Resuming' if args.resume else 'Training'} PPO for {setup.budget:,} timesteps "

@@ -17,13 +17,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 # The shipped scenarios, package data (a folder on disk for any pip install, which never zips it).
 SCENARIO_DIR = Path(str(resources.files("inventory_rl") / "scenarios"))

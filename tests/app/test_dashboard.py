@@ -34,30 +34,9 @@ from inventory_rl.runs.layout import (
 )
 from inventory_rl.runs.stream import StreamWriter
 from inventory_rl.world.config import InventoryConfig, load_scenario
-from tests import ROOT
 from tests.app.test_dashboard_models import make_study, write_report
 
-APP = str(ROOT / "dashboard.py")
-TIMEOUT = 120  # seconds per AppTest run: the first imports torch and SB3, a rule may be tuned (seconds)
-FAMILIES = ("default", "lead-time", "costs", "sample-data")
-
-
-@pytest.fixture(scope="session")
-def runs(run_dir, scenario_runs) -> dict[str, Path]:
-    """One tiny training run per scenario family (conftest's): family -> log directory."""
-    return {"default": run_dir, **scenario_runs}
-
-
-@pytest.fixture
-def app(monkeypatch):
-    """Build the app for a log directory, given through the environment as users may."""
-
-    def build(log_dir: Path) -> AppTest:
-        monkeypatch.setenv("INVENTORY_LOG_DIR", str(log_dir))
-        monkeypatch.setattr(sys, "argv", ["dashboard.py"])
-        return AppTest.from_file(APP, default_timeout=TIMEOUT)
-
-    return build
+FAMILIES = ("default", "lead-time", "costs", "sample-data")  # the runs of conftest.py's ``runs``
 
 
 def switch(at: AppTest, page: str) -> AppTest:
@@ -289,7 +268,8 @@ def test_a_disrupted_day_is_shown_in_replay_and_announced_in_a_manual_game(app, 
 
 
 def test_a_scenario_file_with_a_mistake_is_one_line_on_the_page(app, run_dir, tmp_path):
-    bad, good = tmp_path / "typo.toml", tmp_path / "mine.toml"
+    run_dir = copy_run(run_dir, tmp_path / "logs")  # a typed path is read under the log directory only
+    bad, good = run_dir / "typo.toml", run_dir / "mine.toml"
     bad.write_text('description = "a typo"\nlead_tiem = 3\n')
     good.write_text(
         'description = "Mine: a slow supplier, 4 products"\nlead_time = 3\ncapacity = 120\nn_products = 4\n'

@@ -70,7 +70,21 @@ SEARCH_SPACE = {
     "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True),
     "n_steps": optuna.distributions.CategoricalDistribution([64, 128, 256]),
 }
-STREAMLIT_FREE = ("history", "monitor", "game", "scenario", "days", "reports", "studies", "run_list")
+STREAMLIT_FREE = (
+    "history",
+    "monitor",
+    "game",
+    "scenario",
+    "days",
+    "reports",
+    "studies",
+    "run_list",
+    "paths",
+    "network_runs",
+    "network_days",
+    "network_reports",
+    "beer_game",
+)
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,10 @@
 
 import math
 import re
+import tomllib
 
 import numpy as np
 import pytest
-import tomllib
 
 from inventory_rl.evaluation.episodes import generators
 from inventory_rl.evaluation.network_episodes import play_network

@@ -14,10 +14,10 @@ what it keeps overnight: its stock after its shipments left, before the arrivals
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 
 import numpy as np
 import pytest
-import tomllib
 from gymnasium.utils import seeding
 from hypothesis import given, settings
 from hypothesis import strategies as st

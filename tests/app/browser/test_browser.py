@@ -1,7 +1,8 @@
-"""The dashboard in a real browser: every page loads without an error box, the sidebar menu
-switches them and each has its own URL, a manual order advances the day (and, with a lead
-time, is in transit and then on the shelf on the right day), the Compare page shows its
-tables, and the Training page follows a stream written by another process without a reload.
+"""The dashboard in a real browser: every page loads without an error box (the Beer Game's too,
+beside a single warehouse's run), the sidebar menu switches them and each has its own URL, a
+manual order advances the day (and, with a lead time, is in transit and then on the shelf on the
+right day), the Compare page shows its tables, and the Training page follows a stream written by
+another process without a reload. The network pages: test_network_browser.py.
 
 Also takes the README's screenshots of each page (into ``--screenshots DIR``, see conftest.py).
 """
@@ -11,6 +12,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from inventory_rl.app.dashboard import PAGES
 from inventory_rl.app.game import ManualGame
 from inventory_rl.app.scenario import played_config, run_scenario
 from inventory_rl.policies.rules import make_baseline
@@ -29,7 +31,8 @@ def assert_no_error(page: Page) -> None:
 def switch_mode(page: Page, mode: str) -> None:
     """Click the page's link in the sidebar menu (st.navigation's), then check the URL it opened."""
     page.get_by_test_id("stSidebarNav").get_by_text(mode, exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$" if mode == "Training" else rf"/{mode.lower()}$"), timeout=WAIT_MS)
+    url_path = PAGES[mode][1]
+    expect(page).to_have_url(re.compile(r"/$" if mode == "Training" else rf"/{url_path}$"), timeout=WAIT_MS)
 
 
 def episode_days(run_dir) -> int:
@@ -86,6 +89,11 @@ def test_every_page_loads_and_the_menu_switches_them(open_dashboard, showcase, s
 
     switch_mode(page, "Manual")
     expect(page.get_by_text(f"Day 1 of {episode_days(run_dir)}")).to_be_visible(timeout=WAIT_MS)
+    assert_no_error(page)
+
+    switch_mode(page, "Beer Game")  # a single warehouse's run: the rules play the other seats
+    page.get_by_role("button", name="Start the game").click()
+    expect(page.get_by_role("heading", name="Week 1 of 36")).to_be_visible(timeout=WAIT_MS)
     assert_no_error(page)
 
     switch_mode(page, "Compare")
