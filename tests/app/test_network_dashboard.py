@@ -6,6 +6,7 @@ tabs, a saved game resumed. The plain building blocks: test_network_models.py.
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from inventory_rl.app import dashboard
 from inventory_rl.app.beer_game import GAME_DIR
 from inventory_rl.app.network_days import MEASURES
 from inventory_rl.evaluation.network_report import evaluate_network
-from inventory_rl.runs.layout import MODEL_NAME, STREAM_NAME
+from inventory_rl.runs.layout import CHECKPOINT_DIR, MODEL_NAME, STREAM_NAME
 from inventory_rl.world.network import load_network
 from tests.app.test_dashboard import copy_run, headers, metric_values, switch, texts
 from tests.app.test_dashboard_models import write_report
@@ -107,6 +108,7 @@ def test_a_corrupt_or_missing_network_model_leaves_the_rules(app, network_root):
     [error] = at.error
     assert error.value.startswith("The game cannot start") and "\n" not in error.value
     (network_root / "per-node" / MODEL_NAME).unlink()
+    shutil.rmtree(network_root / "per-node" / CHECKPOINT_DIR, ignore_errors=True)  # no model of any age left
     at = switch(at, "Replay")
     assert "No trained model" in texts(at.info)
     at = switch(at, "Beer Game")
