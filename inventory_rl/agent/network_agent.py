@@ -124,6 +124,8 @@ class NetworkAgentVecEnv(BatchVecEnv):
             raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
         if seat is not None and seat not in network.names:
             raise ValueError(f"seat must be a node of the network ({', '.join(network.names)}), got {seat!r}")
+        if seat is not None and agents != "per-node":
+            raise ValueError("a seat is one node's agent: agents must be per-node")
         self.network, self.base, self.co_players = base.network, base, co_players
         self.agent_view = NetworkAgentView(self.network, agents, share)
         self.agents, self.reward, self.seat = agents, reward, None if seat is None else network.index[seat]
@@ -353,7 +355,7 @@ class NetworkAgent(NetworkPolicy):
         base, transfers = self.base.decide(sim)
         features = self.agent_view.features(sim, base)
         n, nodes = self.network.n_products, len(self.network.nodes)
-        if self.agents == "central":
+        if self.seat is None and self.agents == "central":
             actions, _ = self.model.predict(features, deterministic=True)
             return self.agent_view.orders(base, actions.reshape(sim.batch, nodes, n)), transfers
         if self.seat is None:

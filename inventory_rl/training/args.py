@@ -78,7 +78,10 @@ class Args:
         choices=("local", "shared"),
     )
     seat: str | None = option(
-        None, "networks: train one node's agent (e.g. wholesaler) while the others follow --co-players", metavar="NODE"
+        None,
+        "networks: train one node's agent (e.g. wholesaler; it sees its own node, as per-node agents do) while the "
+        "others follow --co-players",
+        metavar="NODE",
     )
     co_players: str = option(
         "sterman", "with --seat: the rule the other nodes follow", choices=("sterman", "base-stock")

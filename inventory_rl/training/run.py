@@ -226,7 +226,7 @@ def new_network_run(
     base = tuned_network_rule("base-stock", network)[0] if local else base_rule(network)
     agents = NetworkRecord(
         network,
-        args.agents,
+        "per-node" if args.seat else args.agents,  # a seat is one node's agent, seeing its own node
         args.share,
         args.reward,
         rule_record(base),

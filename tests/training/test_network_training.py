@@ -41,7 +41,7 @@ def test_a_network_run_trains_remembers_its_network_and_replays(tmp_path, option
     recorded = json.loads((tmp_path / "run" / RUN_CONFIG_NAME).read_text())["network"]
     assert recorded["base"]["rule"] == ("base-stock" if options else "echelon-base-stock")
     if options and options[0] == "--seat":
-        assert (run.network.seat, run.network.co_players) == ("wholesaler", "sterman")
+        assert (run.network.seat, run.network.co_players, run.network.agents) == ("wholesaler", "sterman", "per-node")
     else:
         assert run.network.agents == ("per-node" if options else "central")
     agent = load_network_agent(tmp_path / "run" / MODEL_NAME)
@@ -102,3 +102,26 @@ def test_evaluate_plays_a_network_model_beside_the_rules(tmp_path, capsys):
     policies = json.loads(report.read_text())["policies"]
     assert {"ppo", "echelon-base-stock", "optimal"} <= set(policies)
     assert policies["ppo"]["sees"] == "echelon (central)"
+
+
+def test_a_seat_agent_decides_its_seat_and_the_co_players_the_rest(tmp_path):
+    from gymnasium.utils import seeding
+
+    from inventory_rl.policies.network_rules import make_network_rule
+    from inventory_rl.world.networks import Networks
+
+    assert train(tmp_path / "run", "--seat", "wholesaler") == 0
+    agent = load_network_agent(tmp_path / "run" / MODEL_NAME)
+    sterman = make_network_rule("sterman", agent.network)
+    sims = [Networks(agent.network, 2) for _ in range(2)]
+    for sim in sims:
+        sim.reset([seeding.np_random(seed)[0] for seed in (5, 6)])
+    agent.reset(sims[0])
+    sterman.reset(sims[1])
+    for _ in range(5):
+        mine, _ = agent.decide(sims[0])
+        theirs, _ = sterman.decide(sims[1])
+        others = [i for i, name in enumerate(agent.network.names) if name != "wholesaler"]
+        assert np.array_equal(mine[:, others], theirs[:, others])  # the co-players play Sterman's rule
+        sims[0].step_units(mine)
+        sims[1].step_units(mine)  # the same days, so both see the same state
