@@ -63,6 +63,8 @@ def fill_rate(
     sold (an episode's fill rate), or ``1 - lost / demand`` from the units lost (a day's, as the env
     has always reported it: the two differ in the last bit, and the env's info stays bit for bit the
     recorded one). Plain numbers give a float, arrays an array, element by element."""
+    if sales is None and type(demand) is int:  # one day of one warehouse, the env's info: plain arithmetic
+        return 1.0 - lost / demand if demand else 1.0
     if (sales is None) == (lost is None):
         raise TypeError("give the units sold or the units lost, not both")
     no_demand = demand == 0

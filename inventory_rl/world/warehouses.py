@@ -56,6 +56,10 @@ REWARD_COMPONENTS = ("order_accuracy", "perfect_fulfillment", "stock_bonus", "al
 COST_PARTS = ("holding", "lost_sale", "ordering", "purchase")
 
 
+# The columns ``observe`` writes each day, as index tuples built once (the step is hot: ~35 us)
+_STOCK_COLUMN, _TOTAL_COLUMN, _FREE_COLUMN = np.s_[..., STOCK], np.s_[..., TOTAL_STOCK], np.s_[..., FREE_SPACE]
+_TRANSIT_COLUMNS = np.s_[..., IN_TRANSIT:]
+
 PerWarehouse = np.ndarray | float  # one number per warehouse: (batch,) or, for a batch of one, a Python number
 
 
@@ -406,11 +410,11 @@ class Warehouses:
         """The observation of every warehouse for today, ``(batch, n_products * n_features)``."""
         cfg, m = self.config, self._math
         rows = self._obs[:, self.day]
-        rows[..., STOCK] = self.stock / cfg.max_demand
-        rows[..., TOTAL_STOCK] = m.column(m.read(self.stock_total) / cfg.capacity)
-        rows[..., FREE_SPACE] = m.column(m.read(self.gap) / cfg.capacity)
+        rows[_STOCK_COLUMN] = self.stock / cfg.max_demand
+        rows[_TOTAL_COLUMN] = m.column(m.read(self.stock_total) / cfg.capacity)
+        rows[_FREE_COLUMN] = m.column(m.read(self.gap) / cfg.capacity)
         if self._slots:
-            rows[..., IN_TRANSIT:] = in_transit(self.pipeline, self._slots) / cfg.max_demand
+            rows[_TRANSIT_COLUMNS] = in_transit(self.pipeline, self._slots) / cfg.max_demand
         return rows.reshape(self.batch, -1).copy()
 
     def rates_ahead(self, horizon: int) -> np.ndarray | None:
@@ -430,7 +434,8 @@ class Warehouses:
     def step_fractions(self, actions: np.ndarray) -> Day:
         """One day with orders given as the env's actions, ``(batch, action_size)``: fractions of
         the gap per product, clipped to [0, 1], plus in free mode the share of the gap to order."""
-        return self.advance(*self.orders_from_fractions(actions))
+        units, totals = self._fraction_units(actions)
+        return self.advance(units, totals, units, totals)  # a fraction of the gap always fits it
 
     def step_units(self, units: np.ndarray) -> Day:
         """One day with orders in whole units per product, ``(batch, n_products)`` (manual play).
@@ -443,14 +448,18 @@ class Warehouses:
 
     def orders_from_fractions(self, actions: np.ndarray) -> Orders:
         """The day's orders of env actions (see ``step_fractions``): placed and accepted, with totals."""
+        units, totals = self._fraction_units(actions)
+        return units, totals, units, totals
+
+    def _fraction_units(self, actions: np.ndarray) -> tuple[np.ndarray, PerWarehouse]:
+        """Env actions checked and turned into whole units per product, and their totals."""
         cfg = self.config
         actions = np.asarray(actions, np.float64)
         if actions.shape != (self.batch, cfg.action_size):
             raise ValueError(f"actions must have shape {(self.batch, cfg.action_size)}, got {actions.shape}")
         if not self._math.finite(actions):
             raise ValueError(f"actions must be finite, got {actions}")
-        units, totals = order_units(actions, self.gap, cfg, self._math)
-        return units, totals, units, totals
+        return order_units(actions, self.gap, cfg, self._math)
 
     def orders_from_units(self, units: np.ndarray) -> Orders:
         """The day's orders of whole units (see ``step_units``): placed, and accepted within the gap."""
@@ -503,12 +512,12 @@ class Warehouses:
         on_shelf = m.read(self.stock_total) + n_received
         demand = self.demand[:, cfg.history_days + day]
         total_demand = self._daily_total_demand[:, day]
-        backordered = None
+        backordered = backorders = None
         if self._backorders:  # what is owed is served first, then the day's demand; the rest is owed
             owed = self.backlog + demand
             sales = np.minimum(shelf, owed)
             backordered = demand - np.minimum(np.maximum(shelf - self.backlog, 0), demand)
-            self.backlog = owed - sales
+            self.backlog = backorders = owed - sales
             lost = np.zeros_like(demand)
             total_sales = m.units(sales)
             total_lost = m.units(backordered)
@@ -560,7 +569,7 @@ class Warehouses:
             reward_components=dict(zip(components, points, strict=True)),
             reward=reward,
             backordered=backordered,
-            backorders=self.backlog if self._backorders else None,
+            backorders=backorders,
         )
 
     def supplier_ships(self, accepted: np.ndarray, day: int) -> np.ndarray:
