@@ -331,6 +331,7 @@ class Warehouses:
         self.inbound = np.zeros((batch, n), np.int64)  # networked: units its supplier shipped to it today
         self.night_stock: np.ndarray | None = None  # networked: what it holds overnight, after its own shipments
         self._math = ONE_MATH if batch == 1 else BATCH_MATH  # the same rules, see _BatchMath
+        self._action_shape = (batch, cfg.action_size)
 
     # ------------------------------------------------------------------ episodes
     def reset(self, rngs: Sequence[np.random.Generator]) -> None:
@@ -453,13 +454,12 @@ class Warehouses:
 
     def _fraction_units(self, actions: np.ndarray) -> tuple[np.ndarray, PerWarehouse]:
         """Env actions checked and turned into whole units per product, and their totals."""
-        cfg = self.config
         actions = np.asarray(actions, np.float64)
-        if actions.shape != (self.batch, cfg.action_size):
-            raise ValueError(f"actions must have shape {(self.batch, cfg.action_size)}, got {actions.shape}")
+        if actions.shape != self._action_shape:
+            raise ValueError(f"actions must have shape {self._action_shape}, got {actions.shape}")
         if not self._math.finite(actions):
             raise ValueError(f"actions must be finite, got {actions}")
-        return order_units(actions, self.gap, cfg, self._math)
+        return order_units(actions, self.gap, self.config, self._math)
 
     def orders_from_units(self, units: np.ndarray) -> Orders:
         """The day's orders of whole units (see ``step_units``): placed, and accepted within the gap."""
@@ -497,7 +497,8 @@ class Warehouses:
         gap, n_ordered = m.read(gaps), m.read(n_ordered)
         transit_total = m.read(self.transit_total)
         disrupted = self.disrupted[:, day]
-        if self.networked:  # the network put today's shipments on the way and counted them in transit
+        networked = self.networked
+        if networked:  # the network put today's shipments on the way and counted them in transit
             shipped = self.inbound
             received, n_received = self._arrivals()
             transit_total = transit_total - n_received
@@ -540,7 +541,7 @@ class Warehouses:
         components = self._reward_components(error, total_lost, on_shelf, correlation, cost_parts, revenue)
         reward = functools.reduce(operator.add, components.values())  # left to right, like the original's sum
         free = (cfg.capacity - stock_total) - transit_total
-        if self.networked:
+        if networked:  # what it ordered and its supplier has not shipped takes room too
             free = free - m.units(self.on_order)
         self.stock_total, self.gap, self.transit_total, on_shelf, total_lost, error = m.store(
             stock_total, free, transit_total, on_shelf, total_lost, error
