@@ -13,7 +13,7 @@ values check the solver (Zipkin 2008: 4.04 for L = 1, p = 4 and 6.09 for L = 2, 
 simulated cost of the optimal policy must agree with the solver's value within its 95% interval.
 
     python bench/bench_lost_sales.py [--episodes 200] [--seed 1000] [--models runs/lost_sales]
-                                     [--markdown docs/lost_sales.md]
+                                     [--cells 4:9,4:4] [--rules capped-base-stock] [--markdown docs/lost_sales.md]
 """
 
 from __future__ import annotations
@@ -76,39 +76,49 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=100, help="days of each episode left out of the long-run cost")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
     parser.add_argument("--models", type=Path, help="agents trained per cell, in DIR/L{L}-p{p}/")
+    parser.add_argument("--cells", help="comma-separated L:p pairs, such as 4:9,4:4 (default: all 16)")
+    parser.add_argument("--rules", default=",".join(RULES), help=f"comma-separated rules (default: {','.join(RULES)})")
     args = parser.parse_args()
+    chosen = [(lead_time, cost) for lead_time in LEAD_TIMES for cost in LOST_SALE_COSTS]
+    if args.cells:
+        try:
+            chosen = [(int(cell.split(":")[0]), int(cell.split(":")[1])) for cell in args.cells.split(",")]
+        except (ValueError, IndexError):
+            parser.error(f"--cells must be L:p pairs such as 4:9,4:4, got {args.cells!r}")
+    rule_names = [name for name in args.rules.split(",") if name]
+    if any(name not in RULES for name in rule_names):
+        parser.error(f"--rules must be among {', '.join(RULES)}, got {args.rules!r}")
 
-    columns = ["agent", *RULES] if args.models else list(RULES)
+    columns = ["agent", *rule_names] if args.models else list(rule_names)
     header = "| L | p | optimal (solver) | optimal (simulated) | " + " | ".join(columns) + " |"
     rows = [header, "|" + "---|" * (4 + len(columns))]
     started = time.perf_counter()
     checks = []
-    for lead_time in LEAD_TIMES:
-        for cost in LOST_SALE_COSTS:
-            scenario = load_scenario("lost-sales", [f"lead_time={lead_time + 1}", f"lost_sale_cost={cost}"])
-            config = scenario.config
-            optimal = make_rule("optimal", config)
-            solution = solve_cached(optimal.solution.problem, cache_dir("optimal"))
-            rules = [tuned_rule(name, config, args.seed)[0] for name in RULES]
-            agents = []
-            model = args.models / f"L{lead_time}-p{cost}" / MODEL_NAME if args.models else None
-            if model is not None and model.is_file():
-                agents = [load_agent(model, config)[0]]
-            played = play_policies([optimal, *agents, *rules], config, args.episodes, args.seed)
-            costs = {name: long_run_costs(results, args.warmup) for name, results in played.items()}
-            low, high = confidence_interval(costs["optimal"])
-            agrees = low <= solution.average_cost <= high
-            checks.append(agrees)
-            cells = [f"{solution.average_cost:.3f}", f"{costs['optimal'].mean():.3f} [{low:.3f}, {high:.3f}]"]
-            if args.models:
-                cells.append(gap_cell(costs, "ppo", "") if agents else "-")
-            cells += [gap_cell(costs, rule.name, units(rule.name, rule, config)) for rule in rules]
-            rows.append(f"| {lead_time} | {cost} | " + " | ".join(cells) + " |")
-            print(rows[-1], flush=True)
-            if (lead_time, cost) in PUBLISHED:
-                published = PUBLISHED[(lead_time, cost)]
-                verdict = "agrees" if abs(solution.average_cost - published) < 0.005 else "DISAGREES"
-                print(f"  solver {solution.average_cost:.4f} vs Zipkin (2008) {published}: {verdict}")
+    for lead_time, cost in chosen:
+        scenario = load_scenario("lost-sales", [f"lead_time={lead_time + 1}", f"lost_sale_cost={cost}"])
+        config = scenario.config
+        optimal = make_rule("optimal", config)
+        solution = solve_cached(optimal.solution.problem, cache_dir("optimal"))
+        rules = [tuned_rule(name, config, args.seed)[0] for name in rule_names]
+        agents = []
+        model = args.models / f"L{lead_time}-p{cost}" / MODEL_NAME if args.models else None
+        if model is not None and model.is_file():
+            agents = [load_agent(model, config)[0]]
+        played = play_policies([optimal, *agents, *rules], config, args.episodes, args.seed)
+        costs = {name: long_run_costs(results, args.warmup) for name, results in played.items()}
+        low, high = confidence_interval(costs["optimal"])
+        agrees = low <= solution.average_cost <= high
+        checks.append(agrees)
+        cells = [f"{solution.average_cost:.3f}", f"{costs['optimal'].mean():.3f} [{low:.3f}, {high:.3f}]"]
+        if args.models:
+            cells.append(gap_cell(costs, "ppo", "") if agents else "-")
+        cells += [gap_cell(costs, rule.name, units(rule.name, rule, config)) for rule in rules]
+        rows.append(f"| {lead_time} | {cost} | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+        if (lead_time, cost) in PUBLISHED:
+            published = PUBLISHED[(lead_time, cost)]
+            verdict = "agrees" if abs(solution.average_cost - published) < 0.005 else "DISAGREES"
+            print(f"  solver {solution.average_cost:.4f} vs Zipkin (2008) {published}: {verdict}")
     table = "\n".join(rows)
     print()
     print(table)

@@ -24,6 +24,7 @@ def ppo_kwargs(agent: str, settings: dict[str, Any]) -> dict[str, Any]:
     values = dict(settings)
     width, log_std = values.pop("net_width"), values.pop("log_std_init")
     values.pop("dcl_paths", None)  # not PPO's: ``warm_start``'s
+    values.pop("dcl_rounds", None)
     if agent == "structured":
         return {"policy": PerProductPolicy, "policy_kwargs": {"log_std_init": log_std, "net_width": width}, **values}
     return {"policy": "MlpPolicy", "policy_kwargs": {"log_std_init": log_std, "net_arch": [width, width]}, **values}
@@ -40,12 +41,13 @@ def build_model(
 def warm_start(model: PPO, env: VecEnv, seed: int, settings: dict[str, Any]) -> Improvement | None:
     """Deep Controlled Learning (``dcl.py``) on the new model's policy where ``settings`` ask for it
     (``dcl_paths`` > 0) and the scenario allows it, from the first episodes of the training envs
-    (seeds ``seed`` ... ``seed + n_envs - 1``); None where it did not run."""
+    (seeds ``seed`` ... ``seed + n_envs - 1``), ``dcl_rounds`` rounds; None where it did not run."""
     paths = settings.get("dcl_paths", 0)
     view = env.get_attr("view")[0]
     if not paths or not isinstance(view, AgentView) or not improvable(view.config):
         return None
-    return improve(model.policy, view, range(seed, seed + env.num_envs), paths, seed)
+    rounds = max(1, settings.get("dcl_rounds", 1))
+    return improve(model.policy, view, range(seed, seed + env.num_envs), paths, seed, rounds)
 
 
 def load_model(path: Path, env: VecEnv, tensorboard_log: str) -> PPO:
