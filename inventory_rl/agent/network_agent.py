@@ -153,15 +153,6 @@ class NetworkAgentVecEnv(BatchVecEnv):
         self._seeds = [None if seed is None else seed + k for k in range(self.n_networks)]
         return self._seeds
 
-    def reset(self) -> np.ndarray:
-        self._rngs = [
-            seeding.np_random(seed)[0] if seed is not None else rng
-            for seed, rng in zip(self._seeds, self._rngs, strict=True)
-        ]
-        self._reset_seeds()
-        self._reset_options()
-        return self._start_episodes()
-
     def _start_episodes(self) -> np.ndarray:
         self.sim.reset(self._rngs)
         self.base.reset(self.sim)

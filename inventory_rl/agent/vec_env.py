@@ -26,6 +26,19 @@ class BatchVecEnv(VecEnv):
     batch's, the same for every env; each env counts as wrapped in ``Monitor`` (its episode statistics
     are reported); nothing to render or release."""
 
+    def reset(self) -> np.ndarray:
+        """New episodes: a generator made afresh from each seed given (``seed``), the others continued."""
+        self._rngs = [
+            seeding.np_random(seed)[0] if seed is not None else rng
+            for seed, rng in zip(self._seeds, self._rngs, strict=True)
+        ]
+        self._reset_seeds()
+        self._reset_options()
+        return self._start_episodes()
+
+    def _start_episodes(self) -> np.ndarray:
+        raise NotImplementedError
+
     def close(self) -> None:
         """Nothing to release: the batch is arrays in this process."""
 
@@ -85,15 +98,6 @@ class AgentVecEnv(BatchVecEnv):
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------------ VecEnv
-    def reset(self) -> np.ndarray:
-        self._rngs = [
-            seeding.np_random(seed)[0] if seed is not None else rng
-            for seed, rng in zip(self._seeds, self._rngs, strict=True)
-        ]
-        self._reset_seeds()
-        self._reset_options()
-        return self._start_episodes()
-
     def _start_episodes(self) -> np.ndarray:
         self.sim.reset(self._rngs)
         cfg = self.config

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from inventory_rl.app.reports import MAX_REPORT_BYTES, ReportError, is_network_report, report_files
+from inventory_rl.app.reports import MAX_REPORT_BYTES, ReportError, is_network_report, read_all
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import STREAM_NAME
 
@@ -119,16 +119,7 @@ def read_network_report(path: Path) -> NetworkReport | None:
 def load_network_reports(where: Path) -> tuple[list[NetworkReport], list[str]]:
     """Every network report in the folder ``where`` (its ``*.json`` files, by name) or the file ``where``,
     and one line for each that is broken."""
-    reports, problems = [], []
-    for path in report_files(where):
-        try:
-            report = read_network_report(path)
-        except ReportError as error:
-            problems.append(str(error))
-            continue
-        if report is not None:
-            reports.append(report)
-    return reports, problems
+    return read_all(where, read_network_report)
 
 
 def policy_label(name: str) -> str:

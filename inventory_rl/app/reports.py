@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,8 @@ from inventory_rl.evaluation.metrics import METRIC_DISPLAY, MetricDisplay, metri
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import STREAM_NAME
 from inventory_rl.world.config import ScenarioError, load_scenario
+
+T = TypeVar("T")  # a kind of report
 
 COLUMNS = ("fill_rate", "cost_per_day", "profit_per_day", "stockouts_per_day", "utilization", "mean_reward")
 MONEY = ("cost_per_day", "profit_per_day")
@@ -154,10 +157,16 @@ def report_files(where: Path) -> list[Path]:
 def load_reports(where: Path) -> tuple[list[Report], list[str]]:
     """Every report in the folder ``where`` (its ``*.json`` files, by name), or in the file
     ``where``; and one line for each file that claims to be a report but is broken."""
+    return read_all(where, read_report)
+
+
+def read_all(where: Path, read: Callable[[Path], T | None]) -> tuple[list[T], list[str]]:
+    """What ``read`` makes of every file ``report_files`` finds in ``where`` (None: not that kind of
+    report), and one line for each that is broken (``ReportError``)."""
     reports, problems = [], []
     for path in report_files(where):
         try:
-            report = read_report(path)
+            report = read(path)
         except ReportError as error:
             problems.append(str(error))
             continue
