@@ -22,17 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from inventory_rl.app.reports import MAX_REPORT_BYTES, ReportError, is_network_report, read_all
+from inventory_rl.evaluation.network_episodes import NODE_METRIC_DISPLAY, NODE_METRICS
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import STREAM_NAME
 
-SHOWN = {  # network metric -> (column, scale, format)
-    "cost_per_day": ("cost / day", 1.0, ",.2f"),
-    "fill_rate": ("fill rate %", 100.0, ".1f"),
-    "backorders": ("backorders / day", 1.0, ",.2f"),
-    "lost_sales": ("lost / day", 1.0, ",.2f"),
-    "on_hand": ("on hand", 1.0, ",.1f"),
-    "in_transit": ("in transit", 1.0, ",.1f"),
-}
 AGENTS = "ppo"
 AGENTS_LABEL = "PPO agents"
 
@@ -131,7 +124,7 @@ def _mean(entry: dict | None, key: str, with_interval: bool = False) -> str:
     """A metric's mean as shown (``–`` where it does not apply), with ``± half`` its interval if asked."""
     if not entry or not _number(entry.get(key)):
         return "–"
-    _, scale, shown = SHOWN[key]
+    _, scale, shown = NODE_METRIC_DISPLAY[key]
     text = f"{entry[key] * scale:{shown}}"
     interval = entry.get(f"{key}_ci95")
     if with_interval and _interval(interval):
@@ -153,7 +146,7 @@ def network_table(report: NetworkReport) -> pd.DataFrame:
         network = entry["network"]
         row = {"sees": str(entry.get("sees", "")), "cost / day": _mean(network, "cost_per_day", True)}
         row[gap_column] = _gap(entry)
-        row.update({SHOWN[key][0]: _mean(network, key) for key in list(SHOWN)[1:]})
+        row.update({NODE_METRIC_DISPLAY[key][0]: _mean(network, key) for key in NODE_METRICS[1:]})
         bullwhip = entry.get("bullwhip") if isinstance(entry.get("bullwhip"), dict) else {}
         row["bullwhip (" + ", ".join(report.nodes) + ")"] = " ".join(
             _ratio(bullwhip.get(node)) for node in report.nodes

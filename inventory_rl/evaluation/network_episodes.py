@@ -21,7 +21,15 @@ from inventory_rl.world.network import NetworkConfig
 from inventory_rl.world.networks import NetworkDay, Networks
 from inventory_rl.world.warehouses import Warehouses
 
-NODE_METRICS = ("cost_per_day", "fill_rate", "backorders", "lost_sales", "on_hand", "in_transit")
+NODE_METRIC_DISPLAY = {  # metric -> (column header, scale, format) in every network table; keys are NODE_METRICS
+    "cost_per_day": ("cost / day", 1.0, ",.2f"),
+    "fill_rate": ("fill rate %", 100.0, ".2f"),
+    "backorders": ("backorders", 1.0, ",.2f"),
+    "lost_sales": ("lost / day", 1.0, ",.2f"),
+    "on_hand": ("on hand", 1.0, ",.1f"),
+    "in_transit": ("in transit", 1.0, ",.1f"),
+}
+NODE_METRICS = tuple(NODE_METRIC_DISPLAY)
 
 
 def _days(policy: NetworkPolicy, seeds: Sequence[int]) -> Iterator[tuple[Networks, NetworkDay]]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from inventory_rl.evaluation.episodes import generators
 from inventory_rl.evaluation.metrics import confidence_interval
-from inventory_rl.evaluation.network_episodes import NODE_METRICS, NetworkEpisodes, play_network
+from inventory_rl.evaluation.network_episodes import NODE_METRIC_DISPLAY, NODE_METRICS, NetworkEpisodes, play_network
 from inventory_rl.policies.network_optimum import (
     oracle_applies,
     oracle_bound,
@@ -36,14 +36,6 @@ from inventory_rl.world.network import NetworkConfig
 from inventory_rl.world.networks import Networks
 
 REFERENCE = "optimal"
-SHOWN = {  # metric -> (column header, scale, format)
-    "cost_per_day": ("cost / day", 1.0, ".2f"),
-    "fill_rate": ("fill rate %", 100.0, ".2f"),
-    "backorders": ("backorders", 1.0, ".2f"),
-    "lost_sales": ("lost / day", 1.0, ".2f"),
-    "on_hand": ("on hand", 1.0, ".1f"),
-    "in_transit": ("in transit", 1.0, ".1f"),
-}
 COLUMN_GAP = "  "
 
 
@@ -257,7 +249,7 @@ def aligned(rows: Sequence[Sequence[str]], left: int = 1) -> str:
 
 def _mean_pm(entry: dict, key: str) -> tuple[str, str]:
     """A mean and half its 95% interval, as shown (``-`` where it does not apply)."""
-    _, scale, fmt = SHOWN[key]
+    _, scale, fmt = NODE_METRIC_DISPLAY[key]
     if entry.get(key) is None:
         return "-", ""
     lo, hi = entry[f"{key}_ci95"]
@@ -281,8 +273,8 @@ def format_tables(report: dict) -> str:
     nodes = report["nodes"]
     policies = report["policies"]
     names = list(policies)
-    header = ["policy", "sees", SHOWN["cost_per_day"][0], f"vs {report['reference']} % [95% CI]"]
-    header += [SHOWN[key][0] for key in NODE_METRICS[1:]] + [f"bullwhip ({', '.join(nodes)})"]
+    header = ["policy", "sees", NODE_METRIC_DISPLAY["cost_per_day"][0], f"vs {report['reference']} % [95% CI]"]
+    header += [NODE_METRIC_DISPLAY[key][0] for key in NODE_METRICS[1:]] + [f"bullwhip ({', '.join(nodes)})"]
     columns: list[list[str]] = [names, [policies[name]["sees"] for name in names]]
     columns.append(_pm_column([_mean_pm(policies[name]["network"], "cost_per_day") for name in names]))
     columns.append([_gap_cell(policies[name]) for name in names])
@@ -295,7 +287,7 @@ def format_tables(report: dict) -> str:
         cost = f"{bound['cost_per_day']:.2f}" + (f" ± {(hi - lo) / 2:.2f}" if hi > lo else "")
         rows.append([name, "bound", cost, _gap_cell(bound), *["-"] * (len(NODE_METRICS) - 1), "-"])
     network_table = aligned(rows, left=2)
-    node_rows = [["policy", "node", *(SHOWN[key][0] for key in NODE_METRICS), "bullwhip"]]
+    node_rows = [["policy", "node", *(NODE_METRIC_DISPLAY[key][0] for key in NODE_METRICS), "bullwhip"]]
     for name in names:
         for node in nodes:
             entry = policies[name]["nodes"][node]
