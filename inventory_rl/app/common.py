@@ -29,6 +29,7 @@ from inventory_rl.app.scenario import (
     label,
     parse_overrides,
     pick_scenario,
+    reasons_text,
     shipped_names,
 )
 from inventory_rl.policies.base import Policy
@@ -314,3 +315,18 @@ def draw_metrics(metrics: Sequence[Metric], per_row: int = 4) -> None:
                 chart_data=metric.sparkline,
                 chart_type="area",
             )
+
+
+def pick_applicable_rules(
+    key: str, names: Sequence[str], skipped: Mapping[str, str], preselected: Sequence[str], help_text: str
+) -> list[str]:
+    """The "Rules to compare" multiselect over the rules that apply (``preselected`` first time), with the
+    others listed with why; a choice that no longer applies (after a scenario change) is dropped."""
+    chosen = st.session_state.get(key)
+    if chosen is None:
+        chosen = [name for name in preselected if name in names]
+    st.session_state[key] = [name for name in chosen if name in names]
+    picked = st.multiselect("Rules to compare", names, key=key, help=help_text)
+    if skipped:
+        st.caption(f"Not applicable here: {reasons_text(skipped)}")
+    return picked

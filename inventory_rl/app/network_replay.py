@@ -15,7 +15,13 @@ from pathlib import Path
 import streamlit as st
 
 from inventory_rl.app.charts import POLICY_COLORS, chart, daily_lines_spec, daily_series, legend_html, node_colors
-from inventory_rl.app.common import TRAIN_MODEL_HINT, available_models, fresh_network_agent, log_dir_scenario
+from inventory_rl.app.common import (
+    TRAIN_MODEL_HINT,
+    available_models,
+    fresh_network_agent,
+    log_dir_scenario,
+    pick_applicable_rules,
+)
 from inventory_rl.app.network_days import (
     NetworkTrace,
     bullwhip_panels,
@@ -27,7 +33,6 @@ from inventory_rl.app.network_days import (
 )
 from inventory_rl.app.network_runs import network_from_key, network_key, network_rules
 from inventory_rl.app.network_view import draw_bullwhip, draw_diagram, draw_node_charts, network_header
-from inventory_rl.app.scenario import reasons_text
 from inventory_rl.policies.network_optimum import serial_optimum
 from inventory_rl.policies.network_tuning import tuned_network_rule
 from inventory_rl.runs.layout import ModelLoadError, NetworkRecord
@@ -54,20 +59,14 @@ def agents_trace(model_path: str, modified: float, seed: int) -> NetworkTrace:
 def pick_network_rules(record: NetworkRecord) -> list[str]:
     """The multiselect of the network rules that apply (the others listed with why)."""
     names, skipped = network_rules(record.network)
-    chosen = st.session_state.get("network_replay_rules")
-    if chosen is None:
-        chosen = [name for name in DEFAULT_RULES if name in names]
-    st.session_state["network_replay_rules"] = [name for name in chosen if name in names]
-    picked = st.multiselect(
-        "Rules to compare",
+    return pick_applicable_rules(
+        "network_replay_rules",
         names,
-        key="network_replay_rules",
-        help="The network rules that apply here, tuned on other episodes (seconds the first time, then "
+        skipped,
+        DEFAULT_RULES,
+        "The network rules that apply here, tuned on other episodes (seconds the first time, then "
         "cached); optimal is the exact Clark-Scarf optimum where it is known.",
     )
-    if skipped:
-        st.caption(f"Not applicable here: {reasons_text(skipped)}")
-    return picked
 
 
 def render_network_replay(log_dir: Path, record: NetworkRecord) -> None:

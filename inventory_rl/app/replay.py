@@ -31,6 +31,7 @@ from inventory_rl.app.common import (
     current_run_dir,
     fresh_agent,
     log_dir_scenario,
+    pick_applicable_rules,
     scenario_header,
     scenario_picker,
 )
@@ -42,7 +43,6 @@ from inventory_rl.app.scenario import (
     config_from_key,
     config_key,
     played_config,
-    reasons_text,
     rule_label,
     rule_policy,
     rules_for,
@@ -88,23 +88,16 @@ def replay_episodes(
 
 
 def pick_rules(config: InventoryConfig) -> list[str]:
-    """The multiselect of the rules that apply in ``config``'s scenario (the others listed with
-    why); a choice that no longer applies after a scenario change is dropped."""
+    """The multiselect of the rules that apply in ``config``'s scenario (the others listed with why)."""
     names, skipped = rules_for(config)
-    chosen = st.session_state.get("replay_rules")
-    if chosen is None:
-        chosen = [name for name in DEFAULT_RULES if name in names]
-    st.session_state["replay_rules"] = [name for name in chosen if name in names]
-    picked = st.multiselect(
-        "Rules to compare",
+    return pick_applicable_rules(
+        "replay_rules",
         names,
-        key="replay_rules",
-        help="The classic rules that apply in this scenario; rules with parameters play tuned on other "
+        skipped,
+        DEFAULT_RULES,
+        "The classic rules that apply in this scenario; rules with parameters play tuned on other "
         "episodes (a few seconds the first time).",
     )
-    if skipped:
-        st.caption(f"Not applicable here: {reasons_text(skipped)}")
-    return picked
 
 
 def pick_model(log_dir: Path, models: list[Path]) -> Path | None:
