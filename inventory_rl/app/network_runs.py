@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inventory_rl.app.run_list import MAX_HEADER_BYTES, RunInfo
+from inventory_rl.app.run_list import RunInfo, header_record
 from inventory_rl.policies.network_rules import RULES, applicable
 from inventory_rl.runs.layout import MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME, NetworkRecord
 from inventory_rl.world.config import ScenarioError
@@ -45,13 +45,7 @@ def run_network(run_dir: Path) -> NetworkRecord | None:
 @functools.lru_cache(maxsize=64)
 def _network_of(path: str, modified_ns: int, size: int) -> NetworkRecord | None:
     """The ``network`` entry of the run config or stream header at ``path`` as it was then."""
-    try:
-        with open(path, "rb") as file:
-            text = file.readline(MAX_HEADER_BYTES) if path.endswith(STREAM_NAME) else file.read(MAX_HEADER_BYTES)
-        record = json.loads(text)
-    except (OSError, ValueError):
-        return None
-    return network_record(record)
+    return network_record(header_record(path))
 
 
 def network_record(record: Any) -> NetworkRecord | None:

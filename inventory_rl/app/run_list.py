@@ -109,13 +109,19 @@ def _run_info(folder: Path, relative: str) -> RunInfo:
 def _scenario_of(path: str, modified_ns: int, size: int) -> str:
     """The scenario label recorded in the run config or stream at ``path`` (as it was at
     ``modified_ns`` and ``size``): a stream is read up to its first line only."""
+    record = header_record(path)
+    return scenario_label(record) if isinstance(record, Mapping) else UNKNOWN_SCENARIO
+
+
+def header_record(path: str) -> object:
+    """The JSON a run config at ``path`` holds, or a stream's first line (its header) only; None where
+    it cannot be read or parsed (a run being written, a foreign file)."""
     try:
         with open(path, "rb") as file:
-            first = file.readline(MAX_HEADER_BYTES) if path.endswith(STREAM_NAME) else file.read(MAX_HEADER_BYTES)
-        record = json.loads(first)
+            text = file.readline(MAX_HEADER_BYTES) if path.endswith(STREAM_NAME) else file.read(MAX_HEADER_BYTES)
+        return json.loads(text)
     except (OSError, ValueError):
-        return UNKNOWN_SCENARIO
-    return scenario_label(record) if isinstance(record, Mapping) else UNKNOWN_SCENARIO
+        return None
 
 
 def scenario_label(record: Mapping[str, Any]) -> str:
