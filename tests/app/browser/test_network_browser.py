@@ -91,9 +91,10 @@ def test_every_network_page_loads_and_draws_its_diagram(open_dashboard, network_
     assert_no_error(page)
 
 
-def place(page: Page, units: str) -> None:
-    """Type the week's order and press Enter (the form places it)."""
-    box = page.get_by_test_id("stTextInput").locator("input")
+def place(page: Page, units: str, week: int) -> None:
+    """Type the order for ``week`` and press Enter (the form places it). The box is found by its label:
+    while the page reruns, last week's box may still stand beside this week's."""
+    box = page.get_by_role("textbox", name=f"Your order for week {week} (units)")
     box.fill(units)
     box.press("Enter")
 
@@ -104,10 +105,10 @@ def test_a_full_beer_game_is_played_in_the_browser(open_dashboard, network_showc
     expect(page.get_by_role("heading", name="Week 1 of 36")).to_be_visible(timeout=WAIT_MS)
     expect(page).to_have_url(re.compile(r"/beer-game\?game=[0-9a-f]{12}$"))
     game_url = page.url
-    place(page, "-2")
+    place(page, "-2", 1)
     expect(page.get_by_text("an order cannot be negative")).to_be_visible(timeout=WAIT_MS)
     for week in range(1, WEEKS + 1):
-        place(page, str(4 + week % 4))
+        place(page, str(4 + week % 4), week)
         if week < WEEKS:
             expect(page.get_by_role("heading", name=f"Week {week + 1} of 36")).to_be_visible(timeout=WAIT_MS)
         if week == 12:  # a reload in the middle of the game resumes it
@@ -119,7 +120,7 @@ def test_a_full_beer_game_is_played_in_the_browser(open_dashboard, network_showc
     expect(page.get_by_text("No exact optimum for this network")).to_be_visible()
     expect(page.get_by_text("you (wholesaler): orders, variance")).to_be_visible()
     expect(page.get_by_text("The agent in your seat")).to_be_attached()  # a cell of the score (a canvas grid)
-    place(page, "4")
+    place(page, "4", WEEKS)
     expect(page.get_by_text("it takes no more orders").first).to_be_visible(timeout=WAIT_MS)
     assert_no_error(page)
     screenshot(page, screenshot_dir / "beer-game-end.png")
@@ -134,10 +135,10 @@ def test_two_tabs_play_two_games(open_dashboard, browser, network_showcase):
     for page, units in ((first, "3"), (second, "9")):
         page.get_by_role("button", name="Start the game").click()
         expect(page.get_by_role("heading", name="Week 1 of 36")).to_be_visible(timeout=WAIT_MS)
-        place(page, units)
+        place(page, units, 1)
         expect(page.get_by_role("heading", name="Week 2 of 36")).to_be_visible(timeout=WAIT_MS)
     assert first.url != second.url
-    place(first, "3")
+    place(first, "3", 2)
     expect(first.get_by_role("heading", name="Week 3 of 36")).to_be_visible(timeout=WAIT_MS)
     expect(second.get_by_role("heading", name="Week 2 of 36")).to_be_visible()  # the other game stays
     second.close()
