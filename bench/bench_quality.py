@@ -23,7 +23,7 @@ action (``untrained``): where PPO starts.
     python bench/bench_quality.py --scenario beer-game --variants central --seeds 0 --seats --reuse
 
 Each ``--variants`` run (``central``, ``per-node-local``, ``per-node-shared``,
-``per-node-shared-downstream``) and seed is its own ``python train.py`` process, under
+``per-node-shared-downstream``, ``per-node-shared-all``) and seed is its own ``python train.py`` process, under
 ``--runs-dir/NETWORK-VARIANT-PRESET-seedS`` (its wall time in ``bench_train.json`` beside the model;
 ``--reuse`` takes the runs that are there and leaves out the missing). Every agent plays beside every
 tuned network rule, the exact optimum (``optimal``, serial chains) and the bounds (the others) on the
@@ -186,6 +186,7 @@ VARIANTS = {
         ["--agents", "per-node", "--reward", "shared", "--share", "downstream"],
         "network cost",
     ),
+    "per-node-shared-all": (["--agents", "per-node", "--reward", "shared", "--share", "all"], "network cost"),
 }
 CO_PLAYERS = ("sterman", "base-stock")
 RULE_SOURCE = {"optimal": "exact levels", "sterman": "published parameters"}  # else tuned

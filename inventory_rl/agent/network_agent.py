@@ -277,6 +277,17 @@ def base_rule(network: NetworkConfig) -> NetworkRule:
     return min(tuned, key=lambda pair: math.inf if pair[1] is None else pair[1].score)[0]
 
 
+def corrected_rule(network: NetworkConfig, agents: str, share: str = "none", seat: str | None = None) -> NetworkRule:
+    """The rule an agent corrects: the best tuned rule it can play from what it sees. A central agent, and
+    per-node agents that see every node (``share="all"``), correct ``base_rule`` (echelon base-stock on
+    chains: it reads the echelon position, the state of every node below). Per-node agents that see their
+    own node (and with ``"downstream"`` their customers' demand below it), and one seat among co-players,
+    correct tuned base-stock, which a node plays on its own state."""
+    if seat is None and (agents == "central" or share == "all"):
+        return base_rule(network)
+    return tuned_network_rule("base-stock", network)[0]
+
+
 def co_player_rule(name: str, network: NetworkConfig) -> NetworkRule:
     """The rule co-players follow: Sterman's (its published parameters) or tuned base-stock."""
     return make_network_rule("sterman", network) if name == "sterman" else tuned_network_rule("base-stock", network)[0]

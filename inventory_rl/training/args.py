@@ -69,7 +69,7 @@ class Args:
     share: str = option(
         "none",
         "networks, per-node agents: what a node's agent sees of the others: none, downstream (its customers' "
-        "demand below it) or all",
+        "demand below it) or all (every node's state; its agent then corrects echelon base-stock)",
         choices=("none", "downstream", "all"),
     )
     reward: str = option(

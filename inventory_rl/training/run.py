@@ -26,10 +26,15 @@ from stable_baselines3.common.callbacks import CallbackList, ProgressBarCallback
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from inventory_rl.agent.dcl import Improvement
-from inventory_rl.agent.network_agent import NetworkAgentVecEnv, base_rule, co_player_rule, rule_of, rule_record
+from inventory_rl.agent.network_agent import (
+    NetworkAgentVecEnv,
+    co_player_rule,
+    corrected_rule,
+    rule_of,
+    rule_record,
+)
 from inventory_rl.agent.vec_env import AgentVecEnv
 from inventory_rl.cli.common import DEFAULT_LOG_DIR, scenario_error_option
-from inventory_rl.policies.network_tuning import tuned_network_rule
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import (
     CHECKPOINT_DIR,
@@ -218,12 +223,9 @@ def new_network_run(
     budget: int,
     tensorboard_log: str,
 ) -> RunSetup:
-    """Fresh agents for a network (``agent.network_agent``). A central agent corrects the network's best
-    tuned rule (echelon base-stock on chains: a central planner's view). Per-node agents, and one seat
-    among co-players (who play ``args.co_players``), correct tuned base-stock, which a node plays on its
-    own state, so that what the agents learn to share is theirs, not the rule's."""
-    local = args.seat is not None or args.agents == "per-node"
-    base = tuned_network_rule("base-stock", network)[0] if local else base_rule(network)
+    """Fresh agents for a network (``agent.network_agent``): each corrects the best tuned rule it can play
+    from what it sees (``agent.network_agent.corrected_rule``)."""
+    base = corrected_rule(network, args.agents, args.share, args.seat)
     agents = NetworkRecord(
         network,
         "per-node" if args.seat else args.agents,  # a seat is one node's agent, seeing its own node

@@ -30,8 +30,13 @@ def policy_hash(log_dir) -> str:
 
 @pytest.mark.parametrize(
     "options",
-    [(), ("--agents", "per-node", "--reward", "local", "--share", "downstream"), ("--seat", "wholesaler")],
-    ids=["central", "per-node", "seat"],
+    [
+        (),
+        ("--agents", "per-node", "--reward", "local", "--share", "downstream"),
+        ("--agents", "per-node", "--share", "all"),
+        ("--seat", "wholesaler"),
+    ],
+    ids=["central", "per-node", "per-node-seeing-all", "seat"],
 )
 def test_a_network_run_trains_remembers_its_network_and_replays(tmp_path, options):
     assert train(tmp_path / "run", *options) == 0
@@ -39,7 +44,8 @@ def test_a_network_run_trains_remembers_its_network_and_replays(tmp_path, option
     assert run.network is not None and run.network.network.names == ("factory", "distributor", "wholesaler", "retailer")
     assert run.scenario.name == "beer-game" and run.network.network.episode_days == 16
     recorded = json.loads((tmp_path / "run" / RUN_CONFIG_NAME).read_text())["network"]
-    assert recorded["base"]["rule"] == ("base-stock" if options else "echelon-base-stock")
+    sees_every_node = not options or options[-1] == "all"  # then it corrects the echelon rule, else its own
+    assert recorded["base"]["rule"] == ("echelon-base-stock" if sees_every_node else "base-stock")
     if options and options[0] == "--seat":
         assert (run.network.seat, run.network.co_players, run.network.agents) == ("wholesaler", "sterman", "per-node")
     else:
