@@ -30,7 +30,11 @@ its paired gap is +0.78% after round 1, +0.26% after round 2, +0.10% after round
 after rounds 4-6. PPO then trains from there as usual.
 
 It applies where a distinct state has one future (``improvable``): one product with a fixed
-Poisson rate, a fixed lead time, the order size decided (free mode), demand rates hidden.
+Poisson rate, reliable supply, the order size decided (free mode), demand rates hidden. With random
+lead times (``lead_time_max``, the paper's third family) an order's lead time is drawn when it is
+placed and the state holds the units in transit by arrival day; rollouts then share the lead times
+as well as the demand across candidates, and count each day's cost as it happens (an order's
+landing day is unknown when it is placed, so there is no projected cost).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ import torch
 from stable_baselines3.common.policies import ActorCriticPolicy
 from torch.nn import functional
 
-from inventory_rl.agent.view import AgentView, projected_reward, projects
+from inventory_rl.agent.view import AgentView, projected_reward, projects, training_reward
 from inventory_rl.evaluation.episodes import generators
 from inventory_rl.policies.base import Known
 from inventory_rl.world.config import InventoryConfig
@@ -61,13 +65,17 @@ FIT_LEARNING_RATE = 1e-3
 
 
 def improvable(config: InventoryConfig) -> bool:
-    """True where a warehouse's state (stock, units in transit) alone decides its future, so that
-    rollouts from it can label it: one product, a fixed Poisson rate, orders landing a fixed number
-    of days later (``agent.view.projects``), and the order size decided."""
+    """True where a warehouse's state (stock, units in transit by arrival day) alone decides its
+    future, so that rollouts from it can label it: one product, a fixed Poisson rate, reliable supply
+    with orders landing a day or more later (a fixed lead time, or one drawn per order), and the order
+    size decided."""
     return (
         config.n_products == 1
         and config.order_mode == "free"
-        and projects(config)
+        and config.rates_known
+        and config.lead_time > 1
+        and config.disruption_prob == 0
+        and config.partial_prob == 0
         and config.demand_model == "poisson"
         and config.rate_low == config.rate_high
         and not config.has_varying_rates
@@ -75,8 +83,8 @@ def improvable(config: InventoryConfig) -> bool:
 
 
 def horizon(config: InventoryConfig) -> int:
-    """Days a rollout plays: four lead times, by which the rule has evened out a one-unit change."""
-    return 4 * config.lead_time
+    """Days a rollout plays: four of the longest lead times, by which the rule has evened out a one-unit change."""
+    return 4 * config.max_lead_time
 
 
 @dataclass(frozen=True)
@@ -182,14 +190,16 @@ def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def rollout_values(
     player: Player, stock: np.ndarray, pipeline: np.ndarray, paths: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The mean projected reward (minus cost) of ``horizon`` days of ``player`` from each state
-    ``(stock[k], pipeline[k])``, for each candidate change of its first order (``CANDIDATES``):
-    ``(states, len(CANDIDATES))``, every candidate on the same ``paths`` demand paths; and the
+    """The mean projected reward (minus cost; with random lead times the reward of the days as they
+    happen) of ``horizon`` days of ``player`` from each state ``(stock[k], pipeline[k])``, for each
+    candidate change of its first order (``CANDIDATES``): ``(states, len(CANDIDATES))``, every
+    candidate on the same ``paths`` demand paths (and lead times); and the
     player's own correction of the base rule's first order in each state, ``(states, products)``."""
     config = player.config
     days = horizon(config)
     rollout_config = dataclasses.replace(config, episode_days=days)
     rng = np.random.default_rng(seed)
+    fixed_lead_time = projects(config)
     copies = len(CANDIDATES) * paths
     per_chunk = max(1, MAX_ROLLOUT_WAREHOUSES // copies)
     values = np.empty((len(stock), len(CANDIDATES)))
@@ -200,10 +210,17 @@ def rollout_values(
         sim = Warehouses(rollout_config, n_states * copies)
         demand = rng.poisson(config.rate_low, (n_states, 1, paths, config.history_days + days, config.n_products))
         demand = np.broadcast_to(np.minimum(demand, config.max_demand), (n_states, len(CANDIDATES), *demand.shape[2:]))
+        lead_times = None
+        if not fixed_lead_time:  # every candidate's orders meet the same lead times too
+            shape = (n_states, 1, paths, days, config.n_products)
+            drawn = rng.integers(config.lead_time, config.lead_time_max + 1, shape)
+            lead_times = np.broadcast_to(drawn, (n_states, len(CANDIDATES), *drawn.shape[2:]))
+            lead_times = lead_times.reshape(sim.batch, days, config.n_products)
         sim.start_from(
             np.repeat(stock[chunk], copies, axis=0),
             np.repeat(pipeline[chunk], copies, axis=0),
             demand.reshape(sim.batch, *demand.shape[3:]),
+            lead_times,
         )
         player.view.rule.start(sim.observe(), Known(0, None, None))  # a rule may read the first day (constant-order)
         change = np.tile(np.repeat(CANDIDATES, paths), n_states)[:, None]
@@ -217,7 +234,10 @@ def rollout_values(
                 own[chunk] = (units - base)[::copies]  # every copy of a state alike (``Player``)
                 units = np.maximum(units + change, 0)
             played = sim.step_units(units.astype(np.float64))
-            total += _distinct_projected_reward(config, decided, played, rates_ahead)
+            if fixed_lead_time:
+                total += _distinct_projected_reward(config, decided, played, rates_ahead)
+            else:  # an order's landing day is not known when it is placed: the day's cost as it happened
+                total += training_reward(config, played, None)
         values[chunk] = total.reshape(n_states, len(CANDIDATES), paths).mean(axis=2)
     return values, own
 

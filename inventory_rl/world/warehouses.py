@@ -366,19 +366,27 @@ class Warehouses:
         self.backlog = np.zeros((self.batch, n), np.int64)
         self.on_order = np.zeros((self.batch, n), np.int64)
 
-    def start_from(self, stock: np.ndarray, pipeline: np.ndarray, demand: np.ndarray) -> None:
+    def start_from(
+        self, stock: np.ndarray, pipeline: np.ndarray, demand: np.ndarray, lead_times: np.ndarray | None = None
+    ) -> None:
         """Start every warehouse from a given state, ``stock`` ``(batch, n)`` and ``pipeline``
         ``(batch, max_lead_time, n)`` (as the attributes of another batch hold them), with the
-        given ``demand`` ``(batch, history_days + episode_days, n)``: for rollouts that replay one
-        state under several decisions on the same demand (``dcl.py``). There are no hidden rates
-        (``rates_ahead`` is None) and supply never fails."""
+        given ``demand`` ``(batch, history_days + episode_days, n)`` and, where lead times are random,
+        the given ``lead_times`` ``(batch, episode_days, n)`` of the orders placed each day: for
+        rollouts that replay one state under several decisions on the same demand and lead times
+        (``dcl.py``). There are no hidden rates (``rates_ahead`` is None) and supply never fails."""
         cfg = self.config
-        if cfg.disruption_prob > 0 or cfg.partial_prob > 0 or cfg.lead_time_max > cfg.lead_time:
-            raise ValueError("start_from replays reliable supply only (no disruptions, partials or random lead times)")
+        if cfg.disruption_prob > 0 or cfg.partial_prob > 0:
+            raise ValueError("start_from replays reliable supply only (no disruptions or partial deliveries)")
+        arrays = {"stock": stock, "pipeline": pipeline, "demand": demand}
         shapes = {"stock": (self.batch, cfg.n_products), "pipeline": self.pipeline.shape, "demand": self.demand.shape}
-        for name, array in {"stock": stock, "pipeline": pipeline, "demand": demand}.items():
+        if cfg.lead_time_max > cfg.lead_time:
+            arrays["lead_times"], shapes["lead_times"] = lead_times, self.lead_times.shape
+        for name, array in arrays.items():
             if np.shape(array) != shapes[name]:
                 raise ValueError(f"{name} must have shape {shapes[name]}, got {np.shape(array)}")
+        if "lead_times" in arrays:
+            self.lead_times = np.asarray(lead_times, np.int64)
         self.demand = np.asarray(demand, np.int64)
         self.rates = self.base_rates = None
         self._precompute_demand_features()

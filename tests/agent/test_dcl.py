@@ -51,6 +51,25 @@ def test_a_batch_started_from_a_state_plays_on_as_the_original():
             np.testing.assert_array_equal(getattr(replayed, field), getattr(original, field))
 
 
+def test_a_batch_started_from_a_state_meets_the_given_random_lead_times():
+    config = dataclasses.replace(LOST_SALES, episode_days=20, lead_time=2, lead_time_max=5)
+    sim = Warehouses(config, 3)
+    sim.reset(generators([1, 2, 3]))
+    orders = np.array([[3.0], [5.0], [8.0]])
+    for _ in range(5):
+        sim.step_units(orders)
+    h = config.history_days
+    replay = Warehouses(dataclasses.replace(config, episode_days=10), 3)
+    replay.start_from(sim.stock, sim.pipeline, sim.demand[:, 5 : 5 + h + 10], sim.lead_times[:, 5:15])
+    for _ in range(10):
+        original, replayed = sim.step_units(orders), replay.step_units(orders)
+        for field in ("sales", "stock", "received", "reward"):
+            np.testing.assert_array_equal(getattr(replayed, field), getattr(original, field))
+    assert len(np.unique(sim.lead_times)) > 1  # the lead times did vary
+    with pytest.raises(ValueError, match="lead_times must have shape"):
+        replay.start_from(sim.stock, sim.pipeline, sim.demand[:, 5 : 5 + h + 10])
+
+
 def test_start_from_refuses_wrong_shapes_and_unreliable_supply():
     sim = Warehouses(LOST_SALES, 2)
     demand = np.zeros((2, LOST_SALES.history_days + LOST_SALES.episode_days, 1), np.int64)
@@ -66,6 +85,7 @@ def test_start_from_refuses_wrong_shapes_and_unreliable_supply():
 def test_it_applies_only_where_a_state_has_one_future():
     assert improvable(LOST_SALES)
     assert improvable(load_scenario("lost-sales", ["lead_time=5", "lost_sale_cost=39"]).config)
+    assert improvable(load_scenario("lost-sales", ["lead_time_max=5"]).config)  # random lead times
     for name in ("default", "costs", "lead-time", "seasonal", "disrupted", "sample-data"):
         assert not improvable(load_scenario(name).config), name
     assert not improvable(dataclasses.replace(LOST_SALES, rate_high=6.0))  # the rate is hidden, not fixed
