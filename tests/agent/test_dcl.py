@@ -35,39 +35,27 @@ from inventory_rl.world.warehouses import Warehouses
 LOST_SALES = dataclasses.replace(load_scenario("lost-sales").config, episode_days=300)
 
 
-def test_a_batch_started_from_a_state_plays_on_as_the_original():
-    sim = Warehouses(dataclasses.replace(LOST_SALES, episode_days=20), 3)
-    sim.reset(generators([1, 2, 3]))
-    orders = np.array([[3.0], [5.0], [8.0]])
-    for _ in range(5):
-        sim.step_units(orders)
-    h = LOST_SALES.history_days
-    replay = Warehouses(dataclasses.replace(LOST_SALES, episode_days=10), 3)
-    replay.start_from(sim.stock, sim.pipeline, sim.demand[:, 5 : 5 + h + 10])
-    np.testing.assert_array_equal(replay.observe(), sim.observe())
-    for _ in range(10):
-        original, replayed = sim.step_units(orders), replay.step_units(orders)
-        for field in ("demand", "sales", "stock", "received", "reward"):
-            np.testing.assert_array_equal(getattr(replayed, field), getattr(original, field))
-
-
-def test_a_batch_started_from_a_state_meets_the_given_random_lead_times():
-    config = dataclasses.replace(LOST_SALES, episode_days=20, lead_time=2, lead_time_max=5)
+@pytest.mark.parametrize("lead_time_max", [0, 5], ids=["fixed-lead-time", "random-lead-times"])
+def test_a_batch_started_from_a_state_plays_on_as_the_original(lead_time_max):
+    config = dataclasses.replace(LOST_SALES, episode_days=20, lead_time=2, lead_time_max=lead_time_max)
     sim = Warehouses(config, 3)
     sim.reset(generators([1, 2, 3]))
     orders = np.array([[3.0], [5.0], [8.0]])
     for _ in range(5):
         sim.step_units(orders)
-    h = config.history_days
+    demand = sim.demand[:, 5 : 5 + config.history_days + 10]
+    lead_times = sim.lead_times[:, 5:15] if lead_time_max else None  # the orders' lead times, where they vary
     replay = Warehouses(dataclasses.replace(config, episode_days=10), 3)
-    replay.start_from(sim.stock, sim.pipeline, sim.demand[:, 5 : 5 + h + 10], sim.lead_times[:, 5:15])
+    replay.start_from(sim.stock, sim.pipeline, demand, lead_times)
+    np.testing.assert_array_equal(replay.observe(), sim.observe())
     for _ in range(10):
         original, replayed = sim.step_units(orders), replay.step_units(orders)
-        for field in ("sales", "stock", "received", "reward"):
+        for field in ("demand", "sales", "stock", "received", "reward"):
             np.testing.assert_array_equal(getattr(replayed, field), getattr(original, field))
-    assert len(np.unique(sim.lead_times)) > 1  # the lead times did vary
-    with pytest.raises(ValueError, match="lead_times must have shape"):
-        replay.start_from(sim.stock, sim.pipeline, sim.demand[:, 5 : 5 + h + 10])
+    if lead_time_max:
+        assert len(np.unique(sim.lead_times)) > 1  # the lead times did vary
+        with pytest.raises(ValueError, match="lead_times must have shape"):
+            replay.start_from(sim.stock, sim.pipeline, demand)
 
 
 def test_start_from_refuses_wrong_shapes_and_unreliable_supply():
