@@ -6,7 +6,10 @@ L + 1) and lost-sale costs p = 4, 9, 19, 39 (Poisson demand with mean 5, holding
 project's solver (``lost_sales_optimum.py``), then each rule's simulated cost and its gap to the optimal
 policy simulated on the same episodes (paired: the episodes' luck cancels), every policy on
 seeds ``--seed + k``, the rules tuned on other seeds (``rule_tuning``). With ``--models DIR`` the
-agent of ``DIR/L{L}-p{p}/real_inventory_model.zip`` plays too, where one exists.
+agent of ``DIR/L{L}-p{p}/real_inventory_model.zip`` plays too, where one exists. With ``--general DIR``
+one network for every cell (``agent/general.py``) plays too: ``DIR/policy.zip``, trained there first
+(on the 16 cells of the table, its time in ``DIR/training.json``) where it is missing; ``--cells``
+may name cells outside the table (such as 4:14,4:29) to see it where it never trained.
 The long-run cost of a policy is its mean daily cost after the first ``--warmup`` days of each
 episode (each starts from the scenario's initial stock with nothing in transit). Two published
 values check the solver (Zipkin 2008: 4.04 for L = 1, p = 4 and 6.09 for L = 2, p = 9), and the
@@ -14,16 +17,26 @@ simulated cost of the optimal policy must agree with the solver's value within i
 
     python bench/bench_lost_sales.py [--episodes 200] [--seed 1000] [--models runs/lost_sales]
                                      [--cells 4:9,4:4] [--rules capped-base-stock] [--markdown docs/lost_sales.md]
+                                     [--general runs/general]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from inventory_rl.agent.general import (
+    TABLE,
+    PerProductPolicy,
+    general_agent,
+    lost_sales_cell,
+    save_general,
+    train_general,
+)
 from inventory_rl.agent.trained import load_agent
 from inventory_rl.evaluation.episodes import play_policies
 from inventory_rl.evaluation.metrics import confidence_interval
@@ -33,7 +46,6 @@ from inventory_rl.policies.rule_tuning import tuned_rule
 from inventory_rl.policies.rules import make_rule
 from inventory_rl.runs.files import cache_dir
 from inventory_rl.runs.layout import MODEL_NAME
-from inventory_rl.world.config import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +81,22 @@ def units(name: str, rule: object, config: object) -> str:
     return " ".join(parts)
 
 
+def general_policy(folder: Path, seeds: int, paths: int, rounds: int, seed: int) -> PerProductPolicy:
+    """The one network of ``folder``, trained there first on every cell of the table if it is missing."""
+    path = folder / "policy.zip"
+    if not path.is_file():
+        print(
+            f"training one network for the {len(TABLE)} cells: {rounds} rounds, {seeds} episodes a cell, {paths} paths"
+        )
+        policy, seconds = train_general(TABLE, range(seed, seed + seeds), paths, rounds, seed)
+        save_general(policy, path)
+        record = {"seconds": seconds, "cells": TABLE, "seeds": seeds, "paths": paths, "rounds": rounds, "seed": seed}
+        (folder / "training.json").write_text(json.dumps(record) + "\n")
+    record = json.loads((folder / "training.json").read_text())
+    print(f"one network ({path}): trained in {record['seconds']:.0f} s on {len(record['cells'])} cells")
+    return PerProductPolicy.load(str(path), device="cpu")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=200, help="evaluation episodes per policy (default 200)")
@@ -78,6 +106,12 @@ def main() -> None:
     parser.add_argument("--models", type=Path, help="agents trained per cell, in DIR/L{L}-p{p}/")
     parser.add_argument("--cells", help="comma-separated L:p pairs, such as 4:9,4:4 (default: all 16)")
     parser.add_argument("--rules", default=",".join(RULES), help=f"comma-separated rules (default: {','.join(RULES)})")
+    parser.add_argument(
+        "--general", type=Path, help="one network for every cell, in DIR/policy.zip (trained if missing)"
+    )
+    parser.add_argument("--general-seeds", type=int, default=8, help="training episodes a cell (default 8)")
+    parser.add_argument("--general-paths", type=int, default=100, help="rollout paths a state (default 100)")
+    parser.add_argument("--general-rounds", type=int, default=5, help="rounds of Deep Controlled Learning (default 5)")
     args = parser.parse_args()
     chosen = [(lead_time, cost) for lead_time in LEAD_TIMES for cost in LOST_SALE_COSTS]
     if args.cells:
@@ -89,14 +123,16 @@ def main() -> None:
     if any(name not in RULES for name in rule_names):
         parser.error(f"--rules must be among {', '.join(RULES)}, got {args.rules!r}")
 
-    columns = ["agent", *rule_names] if args.models else list(rule_names)
+    general = None
+    if args.general:
+        general = general_policy(args.general, args.general_seeds, args.general_paths, args.general_rounds, 0)
+    columns = (["agent"] if args.models else []) + (["one network"] if general else []) + list(rule_names)
     header = "| L | p | optimal (solver) | optimal (simulated) | " + " | ".join(columns) + " |"
     rows = [header, "|" + "---|" * (4 + len(columns))]
     started = time.perf_counter()
     checks = []
     for lead_time, cost in chosen:
-        scenario = load_scenario("lost-sales", [f"lead_time={lead_time + 1}", f"lost_sale_cost={cost}"])
-        config = scenario.config
+        config = lost_sales_cell(lead_time, cost)
         optimal = make_rule("optimal", config)
         solution = solve_cached(optimal.solution.problem, cache_dir("optimal"))
         rules = [tuned_rule(name, config, args.seed)[0] for name in rule_names]
@@ -104,6 +140,9 @@ def main() -> None:
         model = args.models / f"L{lead_time}-p{cost}" / MODEL_NAME if args.models else None
         if model is not None and model.is_file():
             agents = [load_agent(model, config)[0]]
+        if general is not None:
+            agents.append(general_agent(general, config))
+            agents[-1].name = "one network"
         played = play_policies([optimal, *agents, *rules], config, args.episodes, args.seed)
         costs = {name: long_run_costs(results, args.warmup) for name, results in played.items()}
         low, high = confidence_interval(costs["optimal"])
@@ -111,7 +150,9 @@ def main() -> None:
         checks.append(agrees)
         cells = [f"{solution.average_cost:.3f}", f"{costs['optimal'].mean():.3f} [{low:.3f}, {high:.3f}]"]
         if args.models:
-            cells.append(gap_cell(costs, "ppo", "") if agents else "-")
+            cells.append(gap_cell(costs, "ppo", "") if "ppo" in costs else "-")
+        if general is not None:
+            cells.append(gap_cell(costs, "one network", ""))
         cells += [gap_cell(costs, rule.name, units(rule.name, rule, config)) for rule in rules]
         rows.append(f"| {lead_time} | {cost} | " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)

@@ -53,7 +53,7 @@ from inventory_rl.agent.view import AgentView, projected_reward, projects, train
 from inventory_rl.evaluation.episodes import generators
 from inventory_rl.policies.base import Known
 from inventory_rl.world.config import InventoryConfig
-from inventory_rl.world.observation import AVG7_DEMAND, YESTERDAY_DEMAND, Observation
+from inventory_rl.world.observation import Observation
 from inventory_rl.world.warehouses import Day, Warehouses, in_transit
 
 CANDIDATES = np.array([0, -1, 1])  # corrections of the rule's order, in units; the rule first, so ties keep it
@@ -162,13 +162,7 @@ class Player:
         base = view.rule.units(states, Known(0, None, None))
         if self.policy is None:
             return base[which], base[which]
-        reader = AgentView(config, view.base)
-        features = reader.start(obs[first]).reshape(len(first), config.n_products, reader.features)
-        rate = config.rate_low / config.max_demand
-        features[..., YESTERDAY_DEMAND] = np.rint(config.rate_low) / config.max_demand
-        features[..., [AVG7_DEMAND, reader.env_features]] = rate
-        features[..., reader.env_features + 1] = 0.5
-        actions = mean_actions(self.policy, features.reshape(len(first), -1), config.n_products)
+        actions = mean_actions(self.policy, view.typical_features(obs[first]), config.n_products)
         played = np.maximum(base + np.rint(view.correction_steps(states) * actions), 0)
         return base[which], played[which]
 
@@ -256,13 +250,15 @@ def _distinct_projected_reward(
     return projected_reward(config, distinct_decided, distinct_day, rates[first])[which]
 
 
-def fit_policy(policy: ActorCriticPolicy, features: np.ndarray, targets: np.ndarray, seed: int) -> None:
-    """Fit the policy's mean action to ``targets`` by mean squared error (Adam, ``FIT_STEPS`` steps)."""
+def fit_policy(
+    policy: ActorCriticPolicy, features: np.ndarray, targets: np.ndarray, seed: int, steps: int = FIT_STEPS
+) -> None:
+    """Fit the policy's mean action to ``targets`` by mean squared error (Adam, ``steps`` minibatches)."""
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.as_tensor(features, dtype=torch.float32)
     wanted = torch.as_tensor(targets, dtype=torch.float32)
     optimizer = torch.optim.Adam(policy.parameters(), lr=FIT_LEARNING_RATE)
-    for _ in range(FIT_STEPS):
+    for _ in range(steps):
         batch = torch.randint(len(inputs), (FIT_BATCH,), generator=generator)
         loss = functional.mse_loss(policy.get_distribution(inputs[batch]).distribution.mean, wanted[batch])
         optimizer.zero_grad()

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from inventory_rl.agent.view import make_view, space_differences
+from inventory_rl.agent.view import AgentView, make_view, space_differences
 from inventory_rl.policies.base import BatchPolicy, Known
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import ModelLoadError, load_run_config, resolve_model_path
@@ -25,12 +25,17 @@ class TrainedAgent(BatchPolicy):
     name = "ppo"
 
     def __init__(
-        self, model: Any, config: InventoryConfig, agent: str = "structured", base: Mapping[str, Any] | None = None
+        self,
+        model: Any,
+        config: InventoryConfig,
+        agent: str = "structured",
+        base: Mapping[str, Any] | None = None,
+        view: AgentView | None = None,
     ):
         self.model = model
         self.config = config
         self.kind = agent
-        self.view = make_view(config, agent, base)
+        self.view = view or make_view(config, agent, base)  # ``view``: a layout of the agent's own (agent.general)
         self._agent_obs: np.ndarray | None = None
         self._first_day = True
 

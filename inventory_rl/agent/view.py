@@ -22,7 +22,7 @@ from inventory_rl.policies.newsvendor import demand_survival, expected_sales_tab
 from inventory_rl.policies.rule_tuning import best_rule
 from inventory_rl.policies.rules import Rule, estimated_rates, make_rule
 from inventory_rl.world.config import InventoryConfig
-from inventory_rl.world.observation import Observation
+from inventory_rl.world.observation import AVG7_DEMAND, YESTERDAY_DEMAND, Observation
 from inventory_rl.world.warehouses import Day, Warehouses
 
 LOST_UNIT_COST = 0.1  # the env's -100 points per lost unit, scaled to PPO's preferred ~1
@@ -118,7 +118,30 @@ class AgentView:
         self._day += 1
         return self._features(obs, weekday)
 
+    def typical_features(self, obs: np.ndarray) -> np.ndarray:
+        """The features of warehouses in the states of ``obs`` as the agent would see them mid-episode
+        on a typical day, so that its order depends on the state alone (``dcl.Player``'s rollouts):
+        yesterday's demand, the 7-day and the running mean are the scenario's fixed rate, the day
+        half the episode."""
+        cfg = self.config
+        reader = type(self)(cfg, self.base)
+        reader.start(obs)
+        rows = reader._rows(obs, None)
+        rate = cfg.rate_low / cfg.max_demand
+        rows[..., YESTERDAY_DEMAND] = np.rint(cfg.rate_low) / cfg.max_demand
+        rows[..., [AVG7_DEMAND, reader.env_features]] = rate
+        rows[..., reader.env_features + 1] = 0.5
+        return reader._layout(rows)
+
     def _features(self, obs: np.ndarray, weekday: np.ndarray | None) -> np.ndarray:
+        return self._layout(self._rows(obs, weekday))
+
+    def _layout(self, rows: np.ndarray) -> np.ndarray:
+        """The agent's observation from the per-product rows ``(batch, n, features)``: the rows one after another."""
+        return rows.reshape(len(rows), -1)
+
+    def _rows(self, obs: np.ndarray, weekday: np.ndarray | None) -> np.ndarray:
+        """Each product's row of features, ``(batch, n, features)`` (see the class docstring)."""
         cfg = self.config
         batch, n = len(obs), cfg.n_products
         rows = np.empty((batch, n, self.features), np.float32)
@@ -131,7 +154,7 @@ class AgentView:
             observation = self.decode(obs)
             rows[..., self.order_at] = self._base_units(obs, weekday) / cfg.max_demand
             rows[..., self.order_at + 1] = observation.position() / cfg.max_demand
-        return rows.reshape(batch, -1)
+        return rows
 
     def correction_steps(self, observation: Observation) -> np.ndarray:
         """Free mode: the units an action of 1 moves the base rule's order by, per product."""
