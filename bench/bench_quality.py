@@ -342,6 +342,9 @@ def network_main(args: argparse.Namespace, scenario: NetworkScenario, seeds: lis
     steps = args.preset if args.total_timesteps is None else f"{args.total_timesteps}steps"
     budget = ["--total-timesteps", str(args.total_timesteps)] if args.total_timesteps else ["--preset", args.preset]
     train_argv = ["--scenario", args.scenario, *(f"--set={text}" for text in args.overrides), *budget]
+    if args.keep_best:  # runs that keep their best policy on held-out episodes live in their own folders
+        train_argv += ["--keep-best", str(args.keep_best)]
+        steps = f"{steps}-best{args.keep_best}"
     stem = "-".join([scenario.name, *(text.replace("=", "") for text in args.overrides)])
     eval_seeds = list(range(args.eval_seed, args.eval_seed + args.episodes))
     tables: list[str] = []
@@ -588,6 +591,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="judge the runs already in --runs-dir, no training")
     networks = parser.add_argument_group("networks (a --scenario that is a network)")
     networks.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated: " + ", ".join(VARIANTS))
+    networks.add_argument(
+        "--keep-best", type=int, default=0, help="train with train.py --keep-best N (runs in *-bestN folders)"
+    )
     networks.add_argument("--seats", action="store_true", help="also the one-seat table (chains)")
     networks.add_argument("--seat-seeds", default="0", help="training seeds of the seat agents")
     networks.add_argument("--long-episodes", type=int, default=50, help="long-run check where the optimum is known")

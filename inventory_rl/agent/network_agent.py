@@ -35,7 +35,7 @@ from inventory_rl.envs.network import NetworkView
 from inventory_rl.policies.network_rules import NetworkPolicy, NetworkRule, applicable, make_network_rule, prior_rate
 from inventory_rl.policies.network_tuning import tuned_network_rule
 from inventory_rl.runs.files import describe_error
-from inventory_rl.runs.layout import ModelLoadError, load_run_config, resolve_model_path
+from inventory_rl.runs.layout import ModelLoadError, NetworkRecord, load_run_config, resolve_model_path
 from inventory_rl.world.network import NetworkConfig
 from inventory_rl.world.networks import Networks
 
@@ -372,6 +372,15 @@ class NetworkAgent(NetworkPolicy):
         return others, transfers
 
 
+def recorded_agent(model: Any, record: NetworkRecord, network: NetworkConfig | None = None) -> NetworkAgent:
+    """``model`` as the agents a run's ``record`` says (the rule they correct, the co-players of a seat),
+    on the record's network or on ``network``."""
+    network = network or record.network
+    base = rule_of(record.base, network)
+    co_players = None if record.seat is None else co_player_rule(record.co_players, network)
+    return NetworkAgent(model, base, record.agents, record.share, record.seat, co_players)
+
+
 def load_network_agent(model_path: str | Path, network: NetworkConfig | None = None) -> NetworkAgent:
     """A network run's saved model as a ``NetworkPolicy`` (the rule it corrects and its co-players rebuilt
     from its run config), on its own network or on ``network`` (e.g. with longer episodes), which must give
@@ -391,9 +400,7 @@ def load_network_agent(model_path: str | Path, network: NetworkConfig | None = N
     if network.names != record.network.names:
         nodes = ", ".join(record.network.names)
         raise ModelLoadError(f"{path} was trained on a network of {nodes}; this one has {', '.join(network.names)}")
-    base = rule_of(record.base, network)
-    co_players = None if record.seat is None else co_player_rule(record.co_players, network)
-    agent = NetworkAgent(model, base, record.agents, record.share, record.seat, co_players)
+    agent = recorded_agent(model, record, network)
     if model.observation_space.shape != agent.agent_view.observation_space.shape:
         raise ModelLoadError(
             f"{path} does not fit this network: it sees {model.observation_space.shape[0]} features, "

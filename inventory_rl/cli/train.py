@@ -90,6 +90,7 @@ NETWORK_OPTIONS = (  # the options only a network takes: flag, Args field, defau
     ("--share", "share", "none"),
     ("--reward", "reward", "shared"),
     ("--seat", "seat", None),
+    ("--keep-best", "keep_best", 0),
 )
 
 

@@ -86,6 +86,13 @@ class Args:
     co_players: str = option(
         "sterman", "with --seat: the rule the other nodes follow", choices=("sterman", "base-stock")
     )
+    keep_best: int = option(
+        0,
+        "networks: every --checkpoint-freq steps, play the agents on this many held-out episodes (seeds 800,000 + k, "
+        "never trained or evaluated on) and save the best of them as the model, not the last; 0: the last",
+        type=bounded_int(0, 10_000),
+        metavar="EPISODES",
+    )
     overwrite: bool = option(
         False,
         "train into --log-dir although it holds another run's model, replacing that run's model, run config and "

@@ -30,11 +30,13 @@ from inventory_rl.agent.network_agent import (
     NetworkAgentVecEnv,
     co_player_rule,
     corrected_rule,
+    recorded_agent,
     rule_of,
     rule_record,
 )
 from inventory_rl.agent.vec_env import AgentVecEnv
 from inventory_rl.cli.common import DEFAULT_LOG_DIR, scenario_error_option
+from inventory_rl.evaluation.network_episodes import score_network
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import (
     CHECKPOINT_DIR,
@@ -61,6 +63,7 @@ from inventory_rl.training.callbacks import (
     TRAJECTORY_EVERY,
     AtomicCheckpointCallback,
     InventoryMetricsCallback,
+    KeepBestCallback,
     StreamCallback,
     VerboseCallback,
 )
@@ -71,6 +74,8 @@ from inventory_rl.world.network import NetworkConfig, NetworkScenario, load_any
 
 # ---------------------------------------------------------------------------- files
 TENSORBOARD_DIR = "sb3_logs"
+# --keep-best's held-out episodes: not training's seeds, tuning's (900,000 + k) or evaluation's (1000 + k)
+VALIDATION_SEED = 800_000
 CHECKPOINT_PREFIX = "inventory_model"
 
 
@@ -335,19 +340,31 @@ def free_log_dir(scenario: str, taken: Path) -> Path:
 
 
 def make_callbacks(
-    args: Args, stream: StreamWriter, run_id: str, first_episode: int, steps_per_call: int
+    args: Args,
+    stream: StreamWriter,
+    run_id: str,
+    first_episode: int,
+    steps_per_call: int,
+    network: NetworkRecord | None = None,
 ) -> CallbackList:
-    """Checkpoints, TensorBoard metrics, the stream, and per-episode lines or a progress bar."""
+    """Checkpoints, TensorBoard metrics, the stream, and per-episode lines or a progress bar; with
+    ``--keep-best`` (networks), the best policy on held-out episodes (``KeepBestCallback``)."""
+    # counted in calls of the VecEnv, each ``steps_per_call`` steps (a network's node agents: one per node)
+    every = max(args.checkpoint_freq // steps_per_call, 1)
     callbacks = [
         AtomicCheckpointCallback(
-            # counted in calls of the VecEnv, each ``steps_per_call`` steps (a network's node agents: one per node)
-            save_freq=max(args.checkpoint_freq // steps_per_call, 1),
+            save_freq=every,
             save_path=str(Path(args.log_dir) / CHECKPOINT_DIR),
             name_prefix=CHECKPOINT_PREFIX,
         ),
         InventoryMetricsCallback(first_episode),
         StreamCallback(stream, run_id, first_episode, TRAJECTORY_EVERY),
     ]
+    if network is not None and args.keep_best:
+        seeds = range(VALIDATION_SEED, VALIDATION_SEED + args.keep_best)
+        callbacks.append(
+            KeepBestCallback(lambda model: score_network(recorded_agent(model, network), seeds).mean(), every)
+        )
     callbacks.append(VerboseCallback(first_episode) if args.verbose else ProgressBarCallback())
     return CallbackList(callbacks)
 
@@ -396,7 +413,7 @@ def run_training(args: Args, setup: RunSetup) -> Path:
     }
     write_run_config(log_dir / RUN_CONFIG_NAME, run_config)
     stream, first_episode = open_stream(log_dir / STREAM_NAME, header)
-    callback = make_callbacks(args, stream, run_id, first_episode, setup.env.num_envs)
+    callback = make_callbacks(args, stream, run_id, first_episode, setup.env.num_envs, setup.network)
 
     print(
         f"{'Resuming' if args.resume else 'Training'} PPO for {setup.budget:,} timesteps "

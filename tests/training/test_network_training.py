@@ -5,14 +5,17 @@ seed gives the same model; the network options are refused where they do not app
 import hashlib
 import json
 import zipfile
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from inventory_rl.agent.network_agent import NetworkAgentView, load_network_agent
 from inventory_rl.cli import train as train_cli
-from inventory_rl.evaluation.network_episodes import play_network
+from inventory_rl.evaluation.network_episodes import play_network, score_network
 from inventory_rl.runs.layout import MODEL_NAME, RUN_CONFIG_NAME, ModelLoadError, load_run_config
+from inventory_rl.training.callbacks import KeepBestCallback
 from inventory_rl.world.network import load_network
 
 TINY = ["--total-timesteps", "512", "--n-envs", "2", "--checkpoint-freq", "100000"]
@@ -79,6 +82,8 @@ def test_an_action_of_zero_is_the_rule():
         (["--scenario", "distribution", "--seat", "dc"], "argument --seat: one seat among co-players is for chains"),
         (["--scenario", "beer-game", "--seat", "brewer"], "argument --seat: no node 'brewer'"),
         (["--scenario", "beer-game", "--agent", "direct"], "argument --agent: networks have their own agents"),
+        (["--keep-best", "8"], "argument --keep-best: only for networks of warehouses; default is one warehouse"),
+        (["--scenario", "serial", "--keep-best", "-1"], "argument --keep-best"),
     ],
 )
 def test_network_options_are_refused_where_they_do_not_apply(tmp_path, capsys, argv, message):
@@ -131,3 +136,33 @@ def test_a_seat_agent_decides_its_seat_and_the_co_players_the_rest(tmp_path):
         assert np.array_equal(mine[:, others], theirs[:, others])  # the co-players play Sterman's rule
         sims[0].step_units(mine)
         sims[1].step_units(mine)  # the same days, so both see the same state
+
+
+def test_keep_best_puts_back_the_cheapest_policy_it_judged():
+    model = SimpleNamespace(policy=torch.nn.Linear(1, 1), num_timesteps=0, get_env=lambda: None, logger=None)
+    costs = iter([5.0, 3.0, 4.0, 6.0])  # at the start, after 2 and 4 calls, at the end
+    callback = KeepBestCallback(lambda _: next(costs), every=2)
+    callback.init_callback(model)
+    callback.on_training_start({}, {})
+    weights = []
+    for step in (10, 20):
+        torch.nn.init.constant_(model.policy.weight, step)
+        weights.append(model.policy.weight.detach().clone())
+        model.num_timesteps = step
+        callback.on_step()
+        callback.on_step()
+    torch.nn.init.constant_(model.policy.weight, 99.0)
+    callback.on_training_end()
+    assert (callback.best_step, callback.best_cost) == (10, 3.0)
+    assert torch.equal(model.policy.weight, weights[0])
+
+
+def test_a_network_run_with_keep_best_saves_the_policy_it_kept(tmp_path, capsys):
+    assert train(tmp_path / "run", "--keep-best", "2", "--checkpoint-freq", "256") == 0
+    kept = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Kept the policy of step")]
+    assert len(kept) == 1, kept
+    step = int(kept[0].split("step ")[1].split(":")[0].replace(",", ""))
+    assert step in (0, 256, 512)  # judged at the start, at every checkpoint and at the end
+    agent = load_network_agent(tmp_path / "run" / MODEL_NAME)
+    cost = score_network(agent, range(800_000, 800_002)).mean()
+    assert f"{cost:.4f}" in kept[0]  # the saved model is the one it kept
