@@ -33,7 +33,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 from inventory_rl.agent.vec_env import BatchVecEnv
 from inventory_rl.envs.network import NetworkView
 from inventory_rl.policies.network_rules import NetworkPolicy, NetworkRule, applicable, make_network_rule, prior_rate
-from inventory_rl.policies.network_tuning import tuned_network_rule
+from inventory_rl.policies.network_tuning import tuned_network_rule, tuned_seat_rule
 from inventory_rl.runs.files import describe_error
 from inventory_rl.runs.layout import ModelLoadError, NetworkRecord, load_run_config, resolve_model_path
 from inventory_rl.world.network import NetworkConfig
@@ -277,13 +277,18 @@ def base_rule(network: NetworkConfig) -> NetworkRule:
     return min(tuned, key=lambda pair: math.inf if pair[1] is None else pair[1].score)[0]
 
 
-def corrected_rule(network: NetworkConfig, agents: str, share: str = "none", seat: str | None = None) -> NetworkRule:
+def corrected_rule(
+    network: NetworkConfig, agents: str, share: str = "none", seat: str | None = None, co_players: str = "sterman"
+) -> NetworkRule:
     """The rule an agent corrects: the best tuned rule it can play from what it sees. A central agent, and
     per-node agents that see every node (``share="all"``), correct ``base_rule`` (echelon base-stock on
     chains: it reads the echelon position, the state of every node below). Per-node agents that see their
-    own node (and with ``"downstream"`` their customers' demand below it), and one seat among co-players,
-    correct tuned base-stock, which a node plays on its own state."""
-    if seat is None and (agents == "central" or share == "all"):
+    own node (and with ``"downstream"`` their customers' demand below it) correct tuned base-stock, which a
+    node plays on its own state; one seat among co-players, base-stock with the seat's level tuned beside
+    those co-players (``network_tuning.tuned_seat_rule``)."""
+    if seat is not None:
+        return tuned_seat_rule(network, seat, co_player_rule(co_players, network), co_players)
+    if agents == "central" or share == "all":
         return base_rule(network)
     return tuned_network_rule("base-stock", network)[0]
 

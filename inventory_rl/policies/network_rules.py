@@ -416,6 +416,25 @@ class NetworkRule(NetworkPolicy):
         return effect
 
 
+class SeatPolicy(NetworkPolicy):
+    """``rule`` in one node (``seat``), ``co_players`` in the others: one seat among co-players."""
+
+    def __init__(self, rule: NetworkPolicy, co_players: NetworkPolicy, seat: str):
+        super().__init__(rule.network)
+        self.rule, self.co_players, self.seat = rule, co_players, rule.network.index[seat]
+        self.name = f"{rule.name} in the seat"
+
+    def reset(self, sim: Networks) -> None:
+        self.rule.reset(sim)
+        self.co_players.reset(sim)
+
+    def decide(self, sim: Networks) -> tuple[np.ndarray, np.ndarray]:
+        own, transfers = self.rule.decide(sim)
+        orders, _ = self.co_players.decide(sim)
+        orders[:, self.seat] = own[:, self.seat]
+        return orders, transfers
+
+
 def with_rationing(network: NetworkConfig, rationing: str) -> NetworkConfig:
     """``network`` with ``rationing`` at every node that supplies two or more others."""
     nodes = tuple(

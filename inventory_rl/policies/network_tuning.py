@@ -31,7 +31,9 @@ import numpy as np
 from inventory_rl.evaluation.network_episodes import score_network
 from inventory_rl.policies.network_rules import (
     TUNABLE,
+    NetworkPolicy,
     NetworkRule,
+    SeatPolicy,
     describe,
     fixed_rates,
     make_network_rule,
@@ -218,3 +220,38 @@ def tuned_network_rule(
         return make_network_rule(name, network), None
     result = tuned(name, network, use_cache)
     return make_network_rule(name, network, **result.rule_parameters()), result
+
+
+SEAT_MOVES = 16  # a seat's level is searched this many steps either side of its tuned level
+
+
+def tuned_seat_rule(
+    network: NetworkConfig, seat: str, co_players: NetworkPolicy, co_name: str, use_cache: bool = True
+) -> NetworkRule:
+    """Base-stock for one seat among co-players (``co_name``: their rule's name, for the cache): the
+    network's tuned base-stock with the seat's cover searched anew, every level within ``SEAT_MOVES``
+    steps of it played on the tuning episodes beside the co-players (one batch, common random
+    numbers), the cheapest kept. Beside other players than the ones it was tuned with, a node's best
+    level moves (Sterman's players order in waves)."""
+    base, _ = tuned_network_rule("base-stock", network)
+    covers = np.asarray(base.parameters["cover"], np.float64)
+    node = network.index[seat]
+    axis = next(axis for axis in coordinates("base-stock", network) if axis.node == node)
+
+    def search() -> dict[str, Any]:
+        candidates = np.maximum(covers[node] + axis.step * np.arange(-SEAT_MOVES, SEAT_MOVES + 1), 0.0)
+        candidates = np.unique(np.round(candidates / axis.step) * axis.step)
+        seeds = tuning_seeds(network)
+        rows = np.repeat(candidates, len(seeds))
+        cover = np.broadcast_to(covers, (len(rows), len(covers))).copy()
+        cover[:, node] = rows
+        rule = make_network_rule("base-stock", network, cover=cover)
+        costs = score_network(SeatPolicy(rule, co_players, seat), seeds * len(candidates))
+        means = costs.reshape(len(candidates), len(seeds)).mean(axis=1)
+        return {"cover": float(candidates[int(np.argmin(means))]), "cost": float(means.min())}
+
+    text = json.dumps([network.to_dict(), seat, co_name, METHOD_VERSION, TUNING_SEED, TUNING_DAYS, SEAT_MOVES])
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    found = cached_json(cache_dir("network-rules") / f"seat-{key}.json", search, dict, dict, use_cache)
+    covers[node] = found["cover"]
+    return make_network_rule("base-stock", network, cover=covers)

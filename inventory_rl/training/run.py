@@ -230,7 +230,7 @@ def new_network_run(
 ) -> RunSetup:
     """Fresh agents for a network (``agent.network_agent``): each corrects the best tuned rule it can play
     from what it sees (``agent.network_agent.corrected_rule``)."""
-    base = corrected_rule(network, args.agents, args.share, args.seat)
+    base = corrected_rule(network, args.agents, args.share, args.seat, args.co_players)
     agents = NetworkRecord(
         network,
         "per-node" if args.seat else args.agents,  # a seat is one node's agent, seeing its own node

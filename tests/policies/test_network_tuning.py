@@ -5,14 +5,16 @@ import json
 import numpy as np
 import pytest
 
+from inventory_rl.evaluation.network_episodes import score_network
 from inventory_rl.policies import network_tuning
 from inventory_rl.policies.network_optimum import serial_optimum
-from inventory_rl.policies.network_rules import fixed_rates
+from inventory_rl.policies.network_rules import SeatPolicy, fixed_rates, make_network_rule
 from inventory_rl.policies.network_tuning import (
     coordinates,
     tune,
     tuned,
     tuned_network_rule,
+    tuned_seat_rule,
     tuning_seeds,
 )
 from inventory_rl.runs.files import cache_dir
@@ -89,3 +91,19 @@ def test_tuned_echelon_levels_come_close_to_the_optimum(name, within):
     levels = [int(np.rint(c * r)) for c, r in zip(covers, fixed_rates(network), strict=True)]
     optimum = serial_optimum(network)
     assert optimum.evaluate_levels(levels) <= (1 + within) * optimum.cost
+
+
+@pytest.mark.parametrize("seat", ["wholesaler", "retailer"])
+def test_a_seat_among_sterman_players_gets_its_own_level_and_it_costs_no_more(seat):
+    network = load_network("beer-game").network
+    chain, _ = tuned_network_rule("base-stock", network)
+    sterman = make_network_rule("sterman", network)
+    seat_rule = tuned_seat_rule(network, seat, sterman, "sterman")
+    node = network.index[seat]
+    others = [i for i in range(len(network.nodes)) if i != node]
+    np.testing.assert_array_equal(seat_rule.parameters["cover"][others], chain.parameters["cover"][others])
+    seeds = tuning_seeds(network)
+    tuned_cost = score_network(SeatPolicy(seat_rule, sterman, seat), seeds).mean()
+    chain_cost = score_network(SeatPolicy(chain, sterman, seat), seeds).mean()
+    assert tuned_cost <= chain_cost
+    assert seat_rule.parameters["cover"][node] != chain.parameters["cover"][node]  # Sterman's waves move it here
