@@ -48,6 +48,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -167,15 +168,26 @@ def learning_curve(
     top.set_ylabel(f"{metric} ({episodes} episodes)")
     top.set_title(f"Learning curve: {log_dir.name}")
     top.legend(loc="best", fontsize="small")
-    # Episodes differ far more from each other than policies do: the honest error bar is the
-    # paired one, the agent minus the best rule on the same episodes.
-    paired = [confidence_interval(run - scores[best]) for run in curve]
-    bottom.fill_between(steps, [low for low, _ in paired], [high for _, high in paired], alpha=0.3, label="95% CI")
-    bottom.plot(steps, [(run - scores[best]).mean() for run in curve], label=f"agent - {best}")
-    bottom.axhline(0.0, color="grey")
-    bottom.set_xlabel("timesteps")
-    bottom.set_ylabel("paired difference")
-    bottom.legend(loc="best")
+    paired_panel(bottom, steps, curve, scores[best], f"agent - {best}", "paired difference")
+    save_figure(figure, path)
+
+
+def paired_panel(
+    axes: Any, steps: list[int], curve: list[np.ndarray], reference: np.ndarray, label: str, ylabel: str
+) -> None:
+    """A learning curve's lower panel: each checkpoint minus ``reference`` on the same episodes, with its 95%
+    interval. Episodes differ far more from each other than policies do: the honest error bar is the paired one."""
+    paired = [confidence_interval(run - reference) for run in curve]
+    axes.fill_between(steps, [low for low, _ in paired], [high for _, high in paired], alpha=0.3, label="95% CI")
+    axes.plot(steps, [(run - reference).mean() for run in curve], label=label)
+    axes.axhline(0.0, color="grey")
+    axes.set_xlabel("timesteps")
+    axes.set_ylabel(ylabel)
+    axes.legend(loc="best")
+
+
+def save_figure(figure: Any, path: Path) -> None:
+    """Write a learning curve's figure to ``path`` (its folder made if missing)."""
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
@@ -550,17 +562,8 @@ def network_curve(
     top.set_ylabel(f"network cost per day ({episodes} episodes, after {warmup} days)")
     top.set_title(f"Learning curve: {log_dir.name}" + (f" (off the chart: {', '.join(off)})" if off else ""))
     top.legend(loc="best", fontsize="small")
-    paired = [confidence_interval(run - scores[best]) for run in curve]
-    bottom.fill_between(steps, [low for low, _ in paired], [high for _, high in paired], alpha=0.3, label="95% CI")
-    bottom.plot(steps, [(run - scores[best]).mean() for run in curve], label=f"agent - {best} (paired)")
-    bottom.axhline(0.0, color="grey")
-    bottom.set_xlabel("timesteps")
-    bottom.set_ylabel("paired difference, cost per day")
-    bottom.legend(loc="best")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    print(f"learning curve written to {path}")
+    paired_panel(bottom, steps, curve, scores[best], f"agent - {best} (paired)", "paired difference, cost per day")
+    save_figure(figure, path)
 
 
 def main() -> None:
