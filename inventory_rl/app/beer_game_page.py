@@ -11,6 +11,7 @@ named by the app), and its id is in the page's address (``?game=ID``), so a relo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -133,11 +134,25 @@ def say(kind: str, text: str) -> None:
     st.session_state[MESSAGE_KEY] = (kind, text)
 
 
+def take_up(game: Callable[[], BeerGame], failure: str) -> None:
+    """Make ``game()`` this session's game, with an empty order box and no results yet; if it cannot be
+    made, say why after ``failure``."""
+    state = st.session_state
+    try:
+        state[GAME_KEY] = game()
+    except GAME_ERRORS as error:
+        say("error", f"{failure}: {error}")
+        return
+    state["beer_order"] = ""
+    state.pop(RESULTS_KEY, None)
+
+
 def start_game(root: Path) -> None:
     """Start a game of the setup the widgets name (the Start button's callback)."""
     state = st.session_state
     co_players = state.get("beer_co_players", "base-stock")
-    try:
+
+    def game() -> BeerGame:
         setup = GameSetup(
             network=state.get("beer_network", DEFAULT_NETWORK),
             seat=state.get("beer_seat", DEFAULT_SEAT),
@@ -145,27 +160,16 @@ def start_game(root: Path) -> None:
             run=state.get("beer_run") if co_players == "agents" else None,
             seed=int(state.get("beer_seed") or 0),
         )
-        state[GAME_KEY] = new_game(root, setup)
-    except GAME_ERRORS as error:
-        say("error", f"The game cannot start: {error}")
-        return
-    state["beer_order"] = ""
-    state.pop(RESULTS_KEY, None)
+        return new_game(root, setup)
+
+    take_up(game, "The game cannot start")
 
 
 def resume_game(root: Path) -> None:
     """Resume the saved game picked in the list (the Resume button's callback)."""
-    state = st.session_state
-    game_id = state.get("beer_resume")
-    if not game_id:
-        return
-    try:
-        state[GAME_KEY] = resume(root, game_id)
-    except GAME_ERRORS as error:
-        say("error", f"That game cannot be resumed: {error}")
-        return
-    state["beer_order"] = ""
-    state.pop(RESULTS_KEY, None)
+    game_id = st.session_state.get("beer_resume")
+    if game_id:
+        take_up(lambda: resume(root, game_id), "That game cannot be resumed")
 
 
 def place_order(root: Path) -> None:
