@@ -116,6 +116,16 @@ def current_network() -> NetworkRecord | None:
     return run_network(current_run_dir())
 
 
+def render_by_kind(network_page: Callable[[Path, NetworkRecord], None], warehouse_page: Callable[[Path], None]) -> None:
+    """Draw the page for the run picked in the sidebar: ``network_page`` for a network run, else ``warehouse_page``."""
+    run_dir = current_run_dir()
+    record = run_network(run_dir)
+    if record is not None:
+        network_page(run_dir, record)
+    else:
+        warehouse_page(run_dir)
+
+
 # ---------------------------------------------------------------------------- typed paths
 def path_roots() -> tuple[Path, Path]:
     """The folders a path typed into a page may name: the log directory and the scenario folder."""

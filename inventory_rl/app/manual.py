@@ -29,11 +29,11 @@ from inventory_rl.app.charts import (
 )
 from inventory_rl.app.common import (
     TRAIN_MODEL_HINT,
-    current_run_dir,
     draw_metrics,
     fresh_agent,
     log_dir_scenario,
     picked_scenario,
+    render_by_kind,
     scenario_header,
     scenario_picker,
 )
@@ -41,7 +41,7 @@ from inventory_rl.app.days import FIGURE_FORMATS, money_table
 from inventory_rl.app.game import ManualGame
 from inventory_rl.app.history import per_product_frame
 from inventory_rl.app.manual_form import render_order_form, side_cards
-from inventory_rl.app.network_runs import playable, run_network
+from inventory_rl.app.network_runs import playable
 from inventory_rl.app.network_view import network_header
 from inventory_rl.app.scenario import (
     RuleScore,
@@ -236,9 +236,4 @@ def render_network_manual(log_dir: Path, record: NetworkRecord) -> None:
 def page() -> None:
     """The Manual page of the run picked in the sidebar (``pages/manual.py`` runs it); a network run's
     points to the Beer Game."""
-    run_dir = current_run_dir()
-    record = run_network(run_dir)
-    if record is not None:
-        render_network_manual(run_dir, record)
-    else:
-        render_manual(run_dir)
+    render_by_kind(render_network_manual, render_manual)

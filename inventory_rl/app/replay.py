@@ -28,17 +28,16 @@ from inventory_rl.app.charts import (
 from inventory_rl.app.common import (
     TRAIN_MODEL_HINT,
     available_models,
-    current_run_dir,
     fresh_agent,
     log_dir_scenario,
     pick_applicable_rules,
+    render_by_kind,
     scenario_header,
     scenario_picker,
 )
 from inventory_rl.app.days import components_table, day_frame, money_table, summary_table, supply_frame, supply_note
 from inventory_rl.app.history import percent
 from inventory_rl.app.network_replay import render_network_replay
-from inventory_rl.app.network_runs import run_network
 from inventory_rl.app.scenario import (
     config_from_key,
     config_key,
@@ -197,9 +196,4 @@ def render_episode(played: dict[str, EpisodeResult], config: InventoryConfig, se
 def page() -> None:
     """The Replay page of the run picked in the sidebar (``pages/replay.py`` runs it): a network
     run's is ``app.network_replay``'s."""
-    run_dir = current_run_dir()
-    record = run_network(run_dir)
-    if record is not None:
-        render_network_replay(run_dir, record)
-    else:
-        render_replay(run_dir)
+    render_by_kind(render_network_replay, render_replay)
