@@ -72,9 +72,9 @@ class CellView(AgentView):
         return np.concatenate([rows[..., :at], padding, rows[..., at:], cell], axis=2).reshape(batch, -1)
 
 
-def new_policy(seed: int) -> PerProductPolicy:
-    """A fresh network for ``CellView``'s layout (the lost-sales scenario's width and noise)."""
-    view = CellView(lost_sales_cell(1, 9))
+def new_policy(view: CellView, seed: int) -> PerProductPolicy:
+    """A fresh network for ``CellView``'s layout, which every cell's ``view`` shares (the lost-sales
+    scenario's width and noise)."""
     torch.manual_seed(seed)
     return PerProductPolicy(
         view.observation_space,
@@ -93,7 +93,7 @@ def train_general(
     network and the seconds it took."""
     started = time.perf_counter()
     views = [CellView(lost_sales_cell(*cell)) for cell in cells]
-    policy = new_policy(seed)
+    policy = new_policy(views[0], seed)
     for round_ in range(rounds):
         labels = [label_states(view, seeds, paths, seed + round_, policy if round_ else None) for view in views]
         features = np.concatenate([label.features for label in labels])

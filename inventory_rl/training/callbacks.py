@@ -118,6 +118,8 @@ class KeepBestCallback(BaseCallback):
 
     def _on_training_end(self) -> None:
         self._judge()
+        if self.best_state is None:  # no judgement gave a number (nan costs): keep the last policy
+            return
         self.model.policy.load_state_dict(self.best_state)
         print(f"Kept the policy of step {self.best_step:,}: {self.best_cost:.4f} a day on the held-out episodes")
 
