@@ -16,6 +16,7 @@ from inventory_rl.cli import train as train_cli
 from inventory_rl.evaluation.network_episodes import play_network, score_network
 from inventory_rl.runs.layout import MODEL_NAME, RUN_CONFIG_NAME, ModelLoadError, load_run_config
 from inventory_rl.training.callbacks import KeepBestCallback
+from inventory_rl.training.settings import NETWORK_HYPERPARAMS, run_settings
 from inventory_rl.world.network import load_network
 
 TINY = ["--total-timesteps", "512", "--n-envs", "2", "--checkpoint-freq", "100000"]
@@ -73,6 +74,11 @@ def test_an_action_of_zero_is_the_rule():
     moved = view.orders(base, np.ones((1, 3, 1)))
     assert (moved >= base).all() and (moved > base).any()  # at most half a day's demand more
     assert (view.orders(base, -np.ones((1, 3, 1))) >= 0).all()  # never below zero
+
+
+def test_a_network_scenario_s_own_settings_override_the_network_defaults():
+    assert run_settings(load_network("regional"), "structured", None)["gamma"] == 0.9  # its [train.hyperparams]
+    assert run_settings(load_network("serial"), "structured", None) == NETWORK_HYPERPARAMS
 
 
 @pytest.mark.parametrize(
