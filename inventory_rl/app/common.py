@@ -42,7 +42,15 @@ from inventory_rl.runs.layout import (
     NetworkRecord,
     read_run_config,
 )
-from inventory_rl.world.config import SCENARIO_DIR, InventoryConfig, Scenario, ScenarioError, load_scenario
+from inventory_rl.world.config import (
+    SCENARIO_DIR,
+    InventoryConfig,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_override,
+    scenario_path,
+)
 
 TRAIN_COMMAND = "`python train.py --preset quick` (or `run_quick.sh` / `run_quick.bat`)"
 START_TRAINING_HINT = f"Start a training run in another terminal with {TRAIN_COMMAND}: this page follows it live."
@@ -265,11 +273,20 @@ def picked_scenario(prefix: str, own: Scenario) -> Scenario:
     choice = state.get(f"{prefix}_scenario", OWN)
     overrides = parse_overrides(state.get(f"{prefix}_overrides", ""))
     path = state.get(f"{prefix}_scenario_path", "") if choice == FILE else ""
-    if path.strip():
-        try:
+    if choice == OWN:
+        folder = Path(own.path).parent if own.path else None
+    else:
+        folder = Path(path.strip()).expanduser().parent if choice == FILE else scenario_path(choice).parent
+    try:
+        if path.strip():
             typed_path(path)
-        except PathRefused as error:
-            raise ScenarioError(str(error)) from None
+        for override in overrides:  # a demand file named in the changes is a typed path too
+            key, value = parse_override(override)
+            if key == "demand_file" and str(value).strip():
+                file = Path(str(value).strip()).expanduser()
+                typed_path(str(file if folder is None else (folder / file).resolve()))
+    except PathRefused as error:
+        raise ScenarioError(str(error)) from None
     return pick_scenario(choice, own, path, overrides)
 
 

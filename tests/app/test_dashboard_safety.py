@@ -178,6 +178,22 @@ def test_the_scenario_picker_reads_files_only_under_the_log_directory_and_the_sc
     assert "outside" not in texts(at.error) and "Scenario: `mine`" in texts(at.markdown)  # (the rules play it)
 
 
+def test_a_demand_file_named_in_the_changes_is_read_only_where_the_dashboard_reads(app, run_dir, tmp_path):
+    root = copy_run(run_dir, tmp_path / "logs")
+    elsewhere = tmp_path / "demand.csv"
+    elsewhere.write_text("date,p0\n2024-01-01,1\n")
+    at = switch(app(root).run(), "Replay")
+    for typed in ("/etc/passwd", str(elsewhere), "../../../../../../etc/passwd", "/no/such/file.csv"):
+        at.text_input(key="replay_overrides").input(f"demand_model=file demand_file={typed}").run()
+        assert not at.exception, at.exception
+        [error] = at.error  # refused before the file is opened: nothing about its contents or existence
+        assert "outside the folders the dashboard reads" in error.value and "\n" not in error.value
+    at.selectbox(key="replay_scenario").set_value("sample-data").run()  # its own file, in the scenario folder
+    at.text_input(key="replay_overrides").input("demand_file=data/sample_demand.csv").run()
+    assert "outside" not in texts(at.error)  # (the run's model cannot play file demand: the rules play it)
+    assert "Scenario: `sample-data --set demand_file=data/sample_demand.csv`" in texts(at.markdown)
+
+
 # ---------------------------------------------------------------------------- the tuning page writes nothing
 def tables(path: Path) -> list[str]:
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
