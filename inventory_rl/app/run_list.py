@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inventory_rl.runs.layout import CHECKPOINT_DIR, MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME
+from inventory_rl.runs.layout import CHECKPOINT_DIR, MODEL_NAME, RUN_CONFIG_NAME, STREAM_NAME, ScenarioRecord
 
 MAX_DEPTH = 3  # levels of folders searched below the root
 MAX_FOLDERS = 2_000  # folders visited at most: a root pointed at a large tree still lists quickly
@@ -130,11 +130,8 @@ def scenario_label(record: Mapping[str, Any]) -> str:
     ``UNKNOWN_SCENARIO`` for a stream line that is not a header."""
     if record.get("type", "header") != "header":
         return UNKNOWN_SCENARIO
-    scenario = record.get("scenario")
-    if not isinstance(scenario, Mapping):
-        return "default"
-    overrides = scenario.get("overrides") or ()
-    return " ".join([str(scenario.get("name", "default")), *(f"--set {text}" for text in overrides)])
+    scenario = ScenarioRecord.from_dict(record.get("scenario"))  # the run config's own reading of it
+    return " ".join([scenario.name, *(f"--set {text}" for text in scenario.overrides)])
 
 
 def default_run(runs: Sequence[RunInfo]) -> RunInfo | None:
