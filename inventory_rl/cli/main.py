@@ -62,13 +62,20 @@ def _demo(argv: list[str]) -> int:
 
 def dashboard_command(argv: Sequence[str]) -> list[str]:
     """``streamlit run`` on ``inventory_rl/app/dashboard.py``: Streamlit's own options, written
-    ``--server.port=8502``, go to Streamlit, the rest (``--log-dir DIR``) to the app. The server
-    listens on this machine only unless ``--server.address=...`` says otherwise."""
+    ``--server.port=8502`` or ``--server.port 8502``, go to Streamlit, the rest (``--log-dir DIR``) to
+    the app. The server listens on this machine only unless ``--server.address=...`` says otherwise."""
     script = Path(__file__).resolve().parent.parent / "app" / "dashboard.py"
-    streamlit_options = [arg for arg in argv if arg.startswith(STREAMLIT_OPTIONS)]
+    streamlit_options, app_options = [], []
+    words = iter(argv)
+    for arg in words:
+        if not arg.startswith(STREAMLIT_OPTIONS):
+            app_options.append(arg)
+        elif "=" in arg:
+            streamlit_options.append(arg)
+        else:  # ``--server.port 8502``: Streamlit reads only the ``=`` form when other options follow
+            streamlit_options.append(f"{arg}={next(words, '')}")
     if not any(arg.startswith("--server.address") for arg in streamlit_options):
         streamlit_options.append("--server.address=localhost")
-    app_options = [arg for arg in argv if arg not in streamlit_options]
     return [sys.executable, "-m", "streamlit", "run", str(script), *streamlit_options, "--", *app_options]
 
 

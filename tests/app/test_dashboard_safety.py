@@ -105,6 +105,8 @@ def test_the_config_file_and_the_commands_say_localhost(tmp_path, monkeypatch):
     assert "--server.address=localhost" in dashboard_command(["--log-dir", "logs"])  # inventory-rl dashboard
     shared = dashboard_command(["--server.address=0.0.0.0"])  # sharing on purpose, as docs/dashboard.md says
     assert "--server.address=0.0.0.0" in shared and "--server.address=localhost" not in shared
+    spaced = dashboard_command(["--server.port", "8599", "--log-dir", "logs"])  # Streamlit's option, as often typed
+    assert spaced[-5:] == ["--server.port=8599", "--server.address=localhost", "--", "--log-dir", "logs"]
     (tmp_path / MODEL_NAME).touch()  # a model: the demo starts no training
     called = []
     monkeypatch.setattr(demo, "dashboard_running", lambda port: False)
