@@ -192,7 +192,8 @@ def test_a_demand_file_named_in_the_changes_is_read_only_where_the_dashboard_rea
         assert "outside the folders the dashboard reads" in error.value and "\n" not in error.value
     at.selectbox(key="replay_scenario").set_value("sample-data").run()  # its own file, in the scenario folder
     at.text_input(key="replay_overrides").input("demand_file=data/sample_demand.csv").run()
-    assert "outside" not in texts(at.error)  # (the run's model cannot play file demand: the rules play it)
+    [mismatch] = at.error  # the run's model cannot play file demand, said in settings: the rules play it
+    assert "demand_model=poisson" in mismatch.value and "this scenario has demand_model=file" in mismatch.value
     assert "Scenario: `sample-data --set demand_file=data/sample_demand.csv`" in texts(at.markdown)
 
 

@@ -4,7 +4,7 @@ pattern, a yearly season, a slow trend and a few promotions (a week of higher de
 are negative binomial around that mean, capped at 20. Days without a sale have no row, as in
 a real sales export.
 
-    python scenarios/data/make_sample_demand.py   # rewrites sample_demand.csv (seed 0)
+    python inventory_rl/scenarios/data/make_sample_demand.py   # rewrites sample_demand.csv (seed 0)
 """
 
 from __future__ import annotations
