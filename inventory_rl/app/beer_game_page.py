@@ -375,6 +375,8 @@ def end_results(root: Path, game: BeerGame) -> dict:
             co_players, _ = co_players_for(root, setup, network)
             other = play_seat(network, setup.seat, None, co_players, setup.seed)
             rows["The agent in your seat"] = (other.total_cost(game.seat), other.total_cost())
+    else:
+        notes.append("No trained agent sat at the table: choose a run's agents as co-players to see one in your seat.")
     contenders = {"Base-stock (tuned) in your seat": "base-stock", "Sterman's rule in your seat": "sterman"}
     for label, rule in contenders.items():
         if applicable(rule, network) is not None:

@@ -300,6 +300,7 @@ def test_the_seat_agent_plays_only_its_seat_and_the_stationary_game_has_an_optim
     for _ in range(game.weeks):
         order(at, "4")
     assert "the optimum (Clark-Scarf echelon base-stock at every seat) costs" in texts(at.markdown)
+    assert "choose a run's agents as co-players to see one in your seat" in texts(at.caption)  # rules at the table
 
 
 def test_without_any_run_the_beer_game_plays_the_rules(app, tmp_path):
