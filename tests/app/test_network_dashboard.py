@@ -119,7 +119,7 @@ def test_a_corrupt_or_missing_network_model_leaves_the_rules(app, network_root):
 # ---------------------------------------------------------------------------- compare and training
 def test_compare_shows_network_reports_beside_the_warehouses(app, network_runs, tmp_path):
     agents = {"ppo": load_network_agent(network_runs["central"] / MODEL_NAME)}  # evaluate.py --model
-    for name in ("beer-game", "beer-game-classic"):
+    for name in ("beer-game", "beer-game-classic", "transshipment"):
         played = agents if name == "beer-game" else None
         report, _ = evaluate_network(load_network(name).network, episodes=3, source=f"network {name}", agents=played)
         (tmp_path / f"evaluation_{name}.json").write_text(json.dumps(report))
@@ -139,6 +139,9 @@ def test_compare_shows_network_reports_beside_the_warehouses(app, network_runs, 
     at.selectbox(key="compare_network_report").set_value(0).run()
     assert "No exact optimum" in texts(at.markdown)
     assert "holds the network rules only: `evaluate.py --model`" in texts(at.caption)
+    at.selectbox(key="compare_network_report").set_value(2).run()  # transshipment: no optimum, a lower bound
+    table = at.dataframe[-2].value
+    assert "pooling bound" in table.index and table.loc["pooling bound", "sees"] == "bound"
 
 
 def test_training_follows_a_network_stream_as_it_grows(app, network_runs, tmp_path):
