@@ -68,14 +68,12 @@ from inventory_rl.training.callbacks import (
     VerboseCallback,
 )
 from inventory_rl.training.model import build_model, load_model, save_model, warm_start
-from inventory_rl.training.settings import TORCH_THREADS, preset_timesteps, run_settings
+from inventory_rl.training.settings import HELD_OUT_SEED, TORCH_THREADS, preset_timesteps, run_settings
 from inventory_rl.world.config import InventoryConfig, ScenarioError, scenario_path
 from inventory_rl.world.network import NetworkConfig, NetworkScenario, load_any
 
 # ---------------------------------------------------------------------------- files
 TENSORBOARD_DIR = "sb3_logs"
-# --keep-best's held-out episodes: not training's seeds, tuning's (900,000 + k) or evaluation's (1000 + k)
-VALIDATION_SEED = 800_000
 CHECKPOINT_PREFIX = "inventory_model"
 
 
@@ -361,7 +359,7 @@ def make_callbacks(
         StreamCallback(stream, run_id, first_episode, TRAJECTORY_EVERY),
     ]
     if network is not None and args.keep_best:
-        seeds = range(VALIDATION_SEED, VALIDATION_SEED + args.keep_best)
+        seeds = range(HELD_OUT_SEED, HELD_OUT_SEED + args.keep_best)
         callbacks.append(
             KeepBestCallback(lambda model: score_network(recorded_agent(model, network), seeds).mean(), every)
         )

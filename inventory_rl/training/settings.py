@@ -69,6 +69,10 @@ SETTING_TYPES: dict[str, type] = {  # every setting a scenario or a --hyperparam
 # (the same 1,024 steps per update) 0.8718 (seed 0, 200 episodes).
 DEFAULT_N_ENVS = 16
 PRESETS = {"quick": 100_000, "heavy": 1_000_000}
+# The episodes a training choice is judged on (an Optuna trial's settings, --keep-best's checkpoints):
+# seeds HELD_OUT_SEED + k, which training (0 .. n_envs - 1), evaluate.py (1000 + k) and rule tuning
+# (900,000 + k) never play.
+HELD_OUT_SEED = 800_000
 TORCH_THREADS = 1  # a 64x64 MLP gains nothing from threads; one avoids contention on small machines
 
 

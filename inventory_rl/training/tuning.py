@@ -53,12 +53,13 @@ from inventory_rl.runs.files import describe_error, write_json_atomic
 from inventory_rl.runs.studies import NoStudies, cannot_use, read_storage, shown_url, write_storage
 from inventory_rl.training.run import build_new_model
 from inventory_rl.training.settings import (
+    HELD_OUT_SEED,
     TORCH_THREADS,
     run_settings,
 )
 from inventory_rl.world.config import Scenario
 
-EVAL_SEED = 800_000  # evaluation episodes of the trials: seeds EVAL_SEED + k
+EVAL_SEED = HELD_OUT_SEED  # evaluation episodes of the trials: seeds EVAL_SEED + k
 EVALUATIONS = 4  # scores per trial: at 1/4, 2/4 and 3/4 of its budget (reported, may prune) and at its end
 GRACE_HEARTBEATS = 4  # a trial whose worker missed this many heartbeats is taken as dead
 MAX_RETRIES = 3  # a dead worker's trial is run again up to this many times
