@@ -42,15 +42,7 @@ from inventory_rl.runs.layout import (
     NetworkRecord,
     read_run_config,
 )
-from inventory_rl.world.config import (
-    SCENARIO_DIR,
-    InventoryConfig,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_override,
-    scenario_path,
-)
+from inventory_rl.world.config import SCENARIO_DIR, InventoryConfig, Scenario, ScenarioError, load_scenario
 
 TRAIN_COMMAND = "`python train.py --preset quick` (or `run_quick.sh` / `run_quick.bat`)"
 START_TRAINING_HINT = f"Start a training run in another terminal with {TRAIN_COMMAND}: this page follows it live."
@@ -273,21 +265,16 @@ def picked_scenario(prefix: str, own: Scenario) -> Scenario:
     choice = state.get(f"{prefix}_scenario", OWN)
     overrides = parse_overrides(state.get(f"{prefix}_overrides", ""))
     path = state.get(f"{prefix}_scenario_path", "") if choice == FILE else ""
-    if choice == OWN:
-        folder = Path(own.path).parent if own.path else None
-    else:
-        folder = Path(path.strip()).expanduser().parent if choice == FILE else scenario_path(choice).parent
+    return pick_scenario(choice, own, path, overrides, may_read=typed_scenario_file)
+
+
+def typed_scenario_file(file: Path) -> None:
+    """A file named in a scenario picker, if the dashboard may read it (``typed_path``); else
+    ``ScenarioError``, which the picker shows in one line."""
     try:
-        if path.strip():
-            typed_path(path)
-        for override in overrides:  # a demand file named in the changes is a typed path too
-            key, value = parse_override(override)
-            if key == "demand_file" and str(value).strip():
-                file = Path(str(value).strip()).expanduser()
-                typed_path(str(file if folder is None else (folder / file).resolve()))
+        typed_path(str(file))
     except PathRefused as error:
         raise ScenarioError(str(error)) from None
-    return pick_scenario(choice, own, path, overrides)
 
 
 def scenario_picker(prefix: str, own: Scenario, on_change: Callable[[], None] | None = None) -> Scenario | None:

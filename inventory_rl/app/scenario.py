@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from inventory_rl.world.config import (
     apply_overrides,
     list_scenarios,
     load_scenario,
+    overridden_demand_file,
+    scenario_path,
 )
 from inventory_rl.world.demand import load_demand_file
 
@@ -152,15 +154,28 @@ def parse_overrides(text: str) -> list[str]:
     return [word for word in words if word]
 
 
-def pick_scenario(choice: str, own: Scenario, path: str = "", overrides: Sequence[str] = ()) -> Scenario:
+def pick_scenario(
+    choice: str,
+    own: Scenario,
+    path: str = "",
+    overrides: Sequence[str] = (),
+    may_read: Callable[[Path], object] = lambda file: None,
+) -> Scenario:
     """The scenario a user picked: ``OWN`` (the run's), ``FILE`` (the TOML file at ``path``) or a
-    shipped scenario's name, with ``overrides`` applied. ``ScenarioError`` (one line) if unusable."""
+    shipped scenario's name, with ``overrides`` applied. ``ScenarioError`` (one line) if unusable.
+    ``may_read`` is asked about every file a user named (the TOML file, a ``demand_file=`` in the
+    overrides) before it is opened, and raises ``ScenarioError`` to refuse it."""
+    if choice == FILE and not path.strip():
+        raise ScenarioError("give the path of a scenario TOML file")
+    file = Path(path.strip()).expanduser() if choice == FILE else None
+    # a relative demand file is read beside the scenario file; the run's own reads it where it is written
+    folder = None if choice == OWN else (file or scenario_path(choice)).parent
+    for named in (file, overridden_demand_file(overrides, folder)):
+        if named is not None:
+            may_read(named)
     if choice == OWN:
         scenario = with_overrides(own, overrides)
-    elif choice == FILE:
-        if not path.strip():
-            raise ScenarioError("give the path of a scenario TOML file")
-        file = Path(path.strip()).expanduser()
+    elif file is not None:
         if file.is_dir():
             raise ScenarioError(f"{file} is a folder, not a scenario TOML file")
         if not file.is_file():

@@ -369,7 +369,7 @@ def apply_overrides(
         given[key] = (value, override)
     table = {**values, **{key: value for key, (value, _) in given.items()}}
     if folder is not None and table.get("demand_file"):
-        table["demand_file"] = str((folder / table["demand_file"]).resolve())
+        table["demand_file"] = str(demand_file_path(table["demand_file"], folder))
     try:
         config = InventoryConfig.from_dict(table)
     except ScenarioError as error:
@@ -380,6 +380,19 @@ def apply_overrides(
 
         load_demand_file(config)  # a bad CSV is a bad scenario: say so now, naming the file and line
     return config
+
+
+def demand_file_path(value: Any, folder: Path | None) -> Path:
+    """Where a ``demand_file`` setting points: resolved against ``folder`` (its scenario file's) when
+    given, as written otherwise."""
+    return (folder / str(value)).resolve() if folder is not None else Path(str(value))
+
+
+def overridden_demand_file(overrides: Sequence[str], folder: Path | None) -> Path | None:
+    """The demand file ``overrides`` name (the last ``demand_file=``), where ``apply_overrides`` will read it
+    with ``folder``; None if they name none. ``ScenarioError`` (one line) for a malformed override."""
+    named = [value for key, value in map(parse_override, overrides) if key == "demand_file" and str(value)]
+    return demand_file_path(named[-1], folder) if named else None
 
 
 def shown_path(path: Path) -> str:
