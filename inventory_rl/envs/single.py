@@ -237,23 +237,24 @@ def day_info(sim: Warehouses, day: Day, index: int) -> dict:
     """The ``info`` of warehouse ``index`` for a day of ``sim`` (see ``InventoryEnv``)."""
     cfg = sim.config
     gap = int(day.gap[index])
+    ordered, lost_sales = day.ordered[index], day.lost_sales[index]
     info = {
         "day": day.day,
         "demand": day.demand[index],
         "sales": day.sales[index],
-        "lost_sales": day.lost_sales[index],
+        "lost_sales": lost_sales,
         "stock": day.stock[index],
         "orders": day.received[index],
-        "ordered": day.ordered[index],
-        "refused": day.ordered[index] - day.accepted[index],
+        "ordered": ordered,
+        "refused": ordered - day.accepted[index],
         "gap": gap,
         "fill_rate": fill_rate(int(day.total_demand[index]), lost=int(day.total_lost[index])),
-        "stockouts": int(np.count_nonzero(day.lost_sales[index])),
+        "stockouts": int(np.count_nonzero(lost_sales)),
         "utilization": int(day.on_shelf[index]) / cfg.capacity,
         "order_accuracy": max(0.0, 1.0 - int(day.error[index]) / max(gap, 1)),
         "allocation_quality": float(day.correlation[index]),
         **_known_rates(sim, index),
-        "reward_components": {name: float(points[index]) for name, points in day.reward_components.items()},
+        "reward_components": {name: points.item(index) for name, points in day.reward_components.items()},
     }
     if cfg.has_supply_risk:
         info["shipped"] = day.shipped[index]

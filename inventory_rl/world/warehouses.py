@@ -93,11 +93,6 @@ class _BatchMath:
         return np.add.reduce(per_product, axis=1)
 
     @staticmethod
-    def left_sum(per_product: np.ndarray) -> np.ndarray:
-        """Floats summed over products left to right, like the original's Python ``sum``."""
-        return np.cumsum(per_product, axis=1)[:, -1]
-
-    @staticmethod
     def total(per_product: np.ndarray) -> np.ndarray:
         """Floats summed over products by numpy's own (pairwise) sum."""
         return np.add.reduce(per_product, axis=1)
@@ -118,16 +113,25 @@ class _BatchMath:
         return values[:, None]
 
     @staticmethod
-    def every(flags: np.ndarray) -> bool:
-        """Whether the condition holds in every warehouse."""
-        return bool(flags.all())
-
-    @staticmethod
-    def top_up(units: np.ndarray, raw: np.ndarray, missing: np.ndarray) -> None:
-        """One more unit, in place, for the ``missing`` products of each row with the largest
-        remainders ``raw - units`` (ties to the lower index)."""
+    def split(rows: np.ndarray, totals: np.ndarray) -> np.ndarray:
+        """``largest_remainder`` of a ``(batch, n)`` float64 array and ``(batch,)`` int64 totals."""
+        weight_sum = np.cumsum(rows, axis=1)[:, -1]  # left to right, like the original's Python sum
+        if (weight_sum > 1e-300).all():
+            raw = rows * (totals / weight_sum)[:, None]
+        else:  # a zero row, or a sum so small that total / sum would overflow
+            raw = np.empty_like(rows)
+            for index, (row, weight, count) in enumerate(zip(rows, weight_sum.tolist(), totals.tolist(), strict=True)):
+                if weight <= 0:
+                    raw[index] = count / len(row)
+                else:
+                    scale = count / weight  # inf when the sum is below ~1e-306, as in the original
+                    raw[index] = row * scale if scale != math.inf else row / weight * count
+        units = raw.astype(np.int64)  # floor, since raw >= 0
+        missing = totals - np.add.reduce(units, axis=1)
+        # one more unit for the ``missing`` products of each row with the largest remainders (ties to the lower index)
         order = np.argsort(units - raw, axis=1, kind="stable")
         units += order.argsort(axis=1) < missing[:, None]  # a product's rank in that order
+        return units
 
     @staticmethod
     def finite(array: np.ndarray) -> bool:
@@ -158,8 +162,6 @@ class _OneMath:
     def units(per_product: np.ndarray) -> int:
         return sum(per_product[0].tolist())
 
-    left_sum = units  # Python's sum of floats runs left to right, as np.cumsum does
-
     @staticmethod
     def total(per_product: np.ndarray) -> float:
         return np.add.reduce(per_product, axis=1).item()
@@ -177,16 +179,19 @@ class _OneMath:
         return value
 
     @staticmethod
-    def every(flag: bool) -> bool:
-        return flag
-
-    @staticmethod
-    def top_up(units: np.ndarray, raw: np.ndarray, missing: int) -> None:
-        if not missing:
-            return
-        row, key = units[0], (units[0] - raw[0]).tolist()
-        for product in sorted(range(len(key)), key=key.__getitem__)[:missing]:  # a stable sort
-            row[product] += 1
+    def split(rows: np.ndarray, totals: np.ndarray) -> np.ndarray:
+        row, total = rows[0], totals.item()
+        weight_sum = sum(row.tolist())  # left to right, as np.cumsum does
+        if not weight_sum > 1e-300:
+            return _BatchMath.split(rows, totals)
+        raw = row * (total / weight_sum)
+        units = raw.astype(np.int64)  # floor, since raw >= 0
+        missing = total - sum(units.tolist())
+        if missing:
+            key = (units - raw).tolist()
+            for product in sorted(range(len(key)), key=key.__getitem__)[:missing]:  # a stable sort
+                units[product] += 1
+        return units[None]
 
     @staticmethod
     def finite(array: np.ndarray) -> bool:
@@ -214,29 +219,7 @@ def largest_remainder(weights: np.ndarray, totals: np.ndarray | int) -> np.ndarr
     weights = np.asarray(weights, np.float64)
     rows = weights.reshape(-1, weights.shape[-1])
     totals = np.broadcast_to(np.asarray(totals, np.int64), weights.shape[:-1]).reshape(-1)
-    return _split(rows, totals, BATCH_MATH).reshape(weights.shape)
-
-
-def _split(rows: np.ndarray, totals: np.ndarray, m: _BatchMath | _OneMath) -> np.ndarray:
-    """``largest_remainder`` of a ``(batch, n)`` float64 array and ``(batch,)`` int64 totals, with
-    the batch's arithmetic ``m`` (``Warehouses._math``)."""
-    weight_sum, total = m.left_sum(rows), m.read(totals)
-    if m.every(weight_sum > 1e-300):
-        raw = rows * m.column(total / weight_sum)
-    else:  # a zero row, or a sum so small that total / sum would overflow
-        raw = np.empty_like(rows)
-        for index, (row, weight, count) in enumerate(
-            zip(rows, np.atleast_1d(weight_sum).tolist(), totals.tolist(), strict=True)
-        ):
-            if weight <= 0:
-                raw[index] = count / len(row)
-            else:
-                scale = count / weight  # inf when the sum is below ~1e-306, as in the original
-                raw[index] = row * scale if scale != math.inf else row / weight * count
-    units = raw.astype(np.int64)  # floor, since raw >= 0
-    missing = total - m.units(units)
-    m.top_up(units, raw, missing)
-    return units
+    return BATCH_MATH.split(rows, totals).reshape(weights.shape)
 
 
 def order_units(
@@ -251,7 +234,7 @@ def order_units(
     if config.order_mode == "free":
         totals = np.rint(weights[:, -1] * totals).astype(np.int64)
         weights = weights[:, :-1]
-    return _split(weights, totals, m), totals
+    return m.split(weights, totals), totals
 
 
 Orders = tuple[np.ndarray, PerWarehouse, np.ndarray, PerWarehouse]  # placed, their total, accepted, their total
@@ -419,7 +402,7 @@ class Warehouses:
         """The observation of every warehouse for today, ``(batch, n_products * n_features)``."""
         cfg, m = self.config, self._math
         rows = self._obs[:, self.day]
-        rows[_STOCK_COLUMN] = self.stock / cfg.max_demand
+        np.divide(self.stock, cfg.max_demand, out=rows[_STOCK_COLUMN], casting="unsafe")  # float64, then float32
         rows[_TOTAL_COLUMN] = m.column(m.read(self.stock_total) / cfg.capacity)
         rows[_FREE_COLUMN] = m.column(m.read(self.gap) / cfg.capacity)
         if self._slots:
@@ -489,7 +472,7 @@ class Warehouses:
         over = n_ordered > gap
         accepted = ordered.copy()
         if over.any():
-            accepted[over] = _split(ordered[over].astype(np.float64), gap[over], BATCH_MATH)
+            accepted[over] = BATCH_MATH.split(ordered[over].astype(np.float64), gap[over])
         return ordered, n_ordered, accepted, np.minimum(n_ordered, gap)
 
     def advance(self, ordered: np.ndarray, n_ordered: np.ndarray, accepted: np.ndarray, n_accepted: np.ndarray) -> Day:
