@@ -64,6 +64,7 @@ from inventory_rl.policies.network_rules import (
     NetworkPolicy,
     SeatPolicy,
     applicable,
+    best_rule,
     is_serial,
     make_network_rule,
 )
@@ -231,11 +232,6 @@ def tuned_rules(network: NetworkConfig) -> dict[str, NetworkPolicy]:
     return {name: tuned_network_rule(name, network)[0] for name in NETWORK_RULES if applicable(name, network) is None}
 
 
-def best_rule(costs: dict[str, np.ndarray], rules: Sequence[str]) -> str:
-    """The cheapest rule that knows no more than a decision maker may (not the optimum)."""
-    return min((name for name in rules if name != "optimal"), key=lambda name: costs[name].mean())
-
-
 def paired_percent(values: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
     """The paired difference ``values - reference`` as % of the reference's mean, with its 95% interval."""
     scale = 100 / reference.mean()
@@ -276,12 +272,12 @@ def comparison(
     ``warmup`` days, its paired gap to the optimum (where played, else the best rule), to the bounds, the bullwhip
     ratio of every node and the training's wall time."""
     costs = {name: episodes.metrics(warmup)["network"]["cost_per_day"] for name, episodes in played.items()}
-    reference = "optimal" if "optimal" in costs else best_rule(costs, rules)
+    best = best_rule({name: costs[name] for name in rules})
+    reference = "optimal" if "optimal" in costs else best
     nodes = next(iter(played.values())).network.names
     bounds = bounds or {}
     header = ["policy", "trained on / sees", "cost / day", f"vs {reference} % [95% CI]"]
     if reference == "optimal":
-        best = best_rule(costs, rules)
         header.append(f"vs best rule ({best}) %")
     header += [f"vs {name} %" for name in bounds]
     header += [f"bullwhip ({', '.join(nodes)})", "train wall time"]
@@ -537,7 +533,7 @@ def network_curve(
     scores = {
         name: play_network(rule, seeds).metrics(warmup)["network"]["cost_per_day"] for name, rule in rules.items()
     }
-    best = best_rule(scores, list(rules))
+    best = best_rule(scores)
     checkpoints = sorted((log_dir / CHECKPOINT_DIR).glob("*_steps.zip"), key=steps_of)
     first = load_network_agent(checkpoints[0], network)
     steps, curve = [0], [play_network(first.base, seeds).metrics(warmup)["network"]["cost_per_day"]]

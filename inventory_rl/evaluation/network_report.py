@@ -5,8 +5,9 @@ is known (``policies.network_optimum``).
 
 ``evaluate_network`` plays and summarises (a JSON-ready dict), ``format_tables`` prints it with aligned
 columns, ``save_network_plot`` draws it. The reference of the paired comparison is ``optimal`` where it was
-played, else the cheapest rule; every difference is taken episode by episode (the same seeds: the same
-demand), with its 95% interval (``evaluation.metrics.confidence_interval``).
+played, else the best rule (``network_rules.best_rule``: the cheapest that knows no hidden rates); every
+difference is taken episode by episode (the same seeds: the same demand), with its 95% interval
+(``evaluation.metrics.confidence_interval``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from inventory_rl.policies.network_optimum import (
     serial_optimum,
     serial_problem,
 )
-from inventory_rl.policies.network_rules import RULES, SEES, NetworkPolicy, applicable, fixed_rates
+from inventory_rl.policies.network_rules import RULES, SEES, NetworkPolicy, applicable, best_rule, fixed_rates
 from inventory_rl.policies.network_tuning import NetworkTuned, tuned_network_rule
 from inventory_rl.runs.files import atomic_writer
 from inventory_rl.world.network import NetworkConfig
@@ -159,13 +160,13 @@ def summarize(
     """The JSON-ready report of rules (and agents: what each sees, ``sees``) played on the same episodes:
     per policy the network's and every node's metrics (mean and 95% interval), the bullwhip ratio of every
     node, and the paired difference of the network's cost per day from the reference (``optimal`` where
-    played, else the cheapest policy); per bound its cost per day and its difference from the reference."""
+    played, else the best rule); per bound its cost per day and its difference from the reference."""
     counts = {len(episodes.seeds) for episodes in played.values()}
     if len(counts) != 1:
         raise ValueError("every rule must have played the same episodes")
     metrics = {name: episodes.metrics() for name, episodes in played.items()}
     costs = {name: values["network"]["cost_per_day"] for name, values in metrics.items()}
-    reference = REFERENCE if REFERENCE in costs else min(costs, key=lambda name: costs[name].mean())
+    reference = REFERENCE if REFERENCE in costs else best_rule(costs)
     base = costs[reference]
     report: dict = {
         "episodes": counts.pop(),

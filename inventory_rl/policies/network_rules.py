@@ -27,6 +27,10 @@ below it to their suppliers and those they place the same day: a central planner
 |                        | - stock + backlog - b x supply line)), L the smoothed incoming orders |            |
 | `newsvendor`           | nodes where customers buy play ``policies.rules``' newsvendor on      | local      |
 |                        | their own warehouse observation; the others base-stock                |            |
+| `proportional`         | the same with ``policies.rules``' proportional rule (order, or split  | local      |
+|                        | the gap, by each product's 7-day average demand)                      |            |
+| `oracle`               | the same with ``policies.rules``' oracle: the newsvendor rule on the  | local and  |
+|                        | true (hidden) demand rates of the coming days                         | the rates  |
 | `optimal`              | echelon base-stock at the exact Clark-Scarf levels (network_optimum)  | echelon    |
 
 Levels are days of demand (``cover``): ``S_i = round(cover_i x rate_i)`` with ``rate_i`` the mean daily demand
@@ -37,7 +41,8 @@ the mean of the orders that reached it over those days (local) or the sum of its
 estimates (echelon). Where the rate is fixed every whole level is one step of ``1 / rate`` days: tuning
 (``policies/network_tuning.py``) walks them. A node in ``fill`` order mode (the original warehouses of
 ``regional``) always orders its gap; every rule splits it with ``policies.rules``' newsvendor rule on the
-node's decoded warehouse observation (what it has on order counted with its stock).
+node's decoded warehouse observation (what it has on order counted with its stock), except the
+single-warehouse rules (``WAREHOUSE_RULES``), which split it by their own rule.
 
 Sterman's rule plays the means of his estimates over the beer game's subjects, θ = 0.36 (smoothing of the
 incoming orders), α_S = 0.26 (share of the stock gap corrected a week), β = 0.34 (weight of the supply line:
@@ -79,8 +84,11 @@ RULES = (
     "base-stock+transfers",
     "sterman",
     "newsvendor",
+    "proportional",
+    "oracle",
     "optimal",
 )
+WAREHOUSE_RULES = ("newsvendor", "proportional", "oracle")  # policies.rules' rules at the nodes where customers buy
 # Sterman (1989), Management Science 35(3): the mean of the decision rule's estimates over the subjects of
 # the beer game (smoothing of incoming orders, stock adjustment, weight of the supply line, desired stock in
 # cases when the demand is 4 a week); S' is scaled with the network's mean demand where it is not 4.
@@ -93,6 +101,8 @@ TUNABLE = {  # a rule's parameters: per node (covers, in days of demand) or per 
     "s-S": ("cover", "gap"),
     "base-stock+transfers": ("cover", "z"),
     "newsvendor": ("cover",),
+    "proportional": ("cover",),
+    "oracle": ("cover",),
 }
 SEES = {  # what each rule reads when a node decides (see the module docstring)
     "base-stock": "local",
@@ -102,9 +112,12 @@ SEES = {  # what each rule reads when a node decides (see the module docstring)
     "base-stock+transfers": "local+siblings",
     "sterman": "local",
     "newsvendor": "local",
+    "proportional": "local",
+    "oracle": "local+rates",
     "optimal": "echelon",
 }
 ECHELON = tuple(name for name, sees in SEES.items() if sees == "echelon")
+KNOWING = ("oracle", "optimal")  # the oracle reads the hidden rates, the optimum is the target: never a yardstick
 
 
 # ---------------------------------------------------------------------------- what is known
@@ -235,10 +248,11 @@ class NetworkRule(NetworkPolicy):
         self.free = [node.config.order_mode == "free" for node in network.nodes]
         self.customers = [node.has_customers for node in network.nodes]
         self.history = network.nodes[0].config.history_days
+        split = name if name in WAREHOUSE_RULES else "newsvendor"  # how a node in fill mode splits its gap
         self.warehouse_rules: dict[int, Rule] = {
-            i: make_rule("newsvendor", node.config)
+            i: make_rule(split, node.config)
             for i, node in enumerate(network.nodes)
-            if not self.free[i] or (name == "newsvendor" and node.has_customers)
+            if not self.free[i] or (name in WAREHOUSE_RULES and node.has_customers)
         }
         self.received = np.zeros(0)  # (batch, n_nodes, history_days, n): orders that reached each node
         self.expected = np.zeros(0)  # sterman: each node's smoothed incoming orders, (batch, n_nodes, n)
@@ -476,12 +490,16 @@ def applicable(name: str, network: NetworkConfig) -> str | None:
             return "Sterman's rule was estimated on the beer game: a serial chain of one product, every order free"
         if any(node.config.unmet_demand != "backorder" for node in network.nodes if node.has_customers):
             return "Sterman's rule was estimated with backlogs: customers' unmet demand must be owed (backorder)"
-    if name == "newsvendor":
+    if name in WAREHOUSE_RULES:
         buying = [node for node in network.nodes if node.has_customers]
-        if all(node.config.order_mode == "fill" for node in buying):
+        if name == "newsvendor" and all(node.config.order_mode == "fill" for node in buying):
             return "the warehouses fill their gap (order_mode = fill): every rule splits it by the newsvendor rule"
         if any(node.config.unmet_demand == "backorder" for node in buying if node.config.order_mode == "free"):
             return "the single-warehouse rules weigh lost sales; here customers are backordered (use base-stock)"
+        if name == "oracle" and not all(node.config.rates_known for node in buying):
+            return "demand comes from a file: there are no hidden rates to know"
+        if name == "oracle" and all(stated_rate(node.config) is not None for node in buying):
+            return "the scenario states its demand rates: the oracle would know what the newsvendor rule knows"
     if name == "optimal":
         from inventory_rl.policies.network_optimum import serial_problem
 
@@ -529,6 +547,12 @@ def make_network_rule(name: str, network: NetworkConfig, **parameters: Any) -> N
 
         values = {"levels": serial_optimum(network).node_levels}
     return NetworkRule(name, network, values)
+
+
+def best_rule(costs: Mapping[str, np.ndarray]) -> str:
+    """The cheapest of the played policies ``costs`` (cost per day per episode) that is a rule a decision maker
+    could play: the yardstick an agent is judged against (not the oracle, not the optimum)."""
+    return min((name for name in costs if name not in KNOWING), key=lambda name: costs[name].mean())
 
 
 def bullwhip_ratio(orders: np.ndarray, demand: np.ndarray) -> float:

@@ -31,6 +31,7 @@ import numpy as np
 from inventory_rl.evaluation.network_episodes import score_network
 from inventory_rl.policies.network_rules import (
     TUNABLE,
+    WAREHOUSE_RULES,
     NetworkPolicy,
     NetworkRule,
     SeatPolicy,
@@ -104,8 +105,8 @@ def tuning_seeds(network: NetworkConfig) -> list[int]:
 
 def coordinates(name: str, network: NetworkConfig) -> list[Coordinate]:
     """The parameters tuning moves for rule ``name``: a cover (and an s-S gap) per node that decides its
-    order size (the nodes in fill mode, and under ``newsvendor`` the nodes where customers buy, follow the
-    single-warehouse rule), then the transfer rule's ``z``."""
+    order size (the nodes in fill mode, and under a single-warehouse rule the nodes where customers buy, follow
+    that rule), then the transfer rule's ``z``."""
     if name not in TUNABLE:
         return []
     rates = fixed_rates(network)  # a node's stated rate: its level moves one unit a step
@@ -116,7 +117,7 @@ def coordinates(name: str, network: NetworkConfig) -> list[Coordinate]:
             found.append(Coordinate("z", None, Z_STEP, -3.0))
             continue
         for i, node in enumerate(network.nodes):
-            decides = node.config.order_mode == "free" and not (name == "newsvendor" and node.has_customers)
+            decides = node.config.order_mode == "free" and not (name in WAREHOUSE_RULES and node.has_customers)
             if decides:
                 found.append(Coordinate(key, i, steps[i], 0.0))
     return found

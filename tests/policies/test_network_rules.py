@@ -20,6 +20,8 @@ from inventory_rl.policies.network_rules import (
 from inventory_rl.policies.newsvendor import base_stock_levels, critical_ratio
 from inventory_rl.world.network import list_networks, load_network, network_from_table
 from inventory_rl.world.networks import Networks, _balanced
+from inventory_rl.world.observation import Observation
+from inventory_rl.world.warehouses import largest_remainder
 
 
 def fresh(name: str, *overrides: str, rule: str, **parameters) -> tuple[Networks, object]:
@@ -173,6 +175,49 @@ def test_newsvendor_stores_play_the_single_warehouse_rule_with_what_is_on_order_
     assert orders[0, 1, 0] == level[0, 0] - 2
 
 
+def test_the_oracle_stores_play_the_newsvendor_rule_on_the_true_rates():
+    """distribution: the oracle's store with nothing orders up to the 0.9 quantile of one day's demand at the
+    hidden rate of the coming day, not at its 7-day mean."""
+    sim, rule = fresh("distribution", rule="oracle")
+    for node in range(1, 5):
+        set_node(sim, node)
+    true_rate = sim.nodes[1].rates_ahead(1)[:, 0]
+    config = rule.network.nodes[1].config
+    level = base_stock_levels(true_rate, config.max_demand, critical_ratio(1.0, 9.0))
+    orders, _ = rule.decide(sim)
+    assert orders[0, 1, 0] == level[0, 0] > 0
+    assert not np.isclose(true_rate, NetworkState.of(sim).mean_demand[:, 1]).all()
+
+
+def test_proportional_stores_order_their_7_day_mean_and_the_dc_follows_base_stock():
+    """distribution, free mode: a store orders its 7-day mean demand, rounded, whatever it holds; the DC (no
+    customers) orders up to its base-stock level."""
+    sim, rule = fresh("distribution", rule="proportional")
+    mean = NetworkState.of(sim).mean_demand
+    orders, _ = rule.decide(sim)
+    assert orders[0, 1:, 0].tolist() == np.rint(mean[0, 1:, 0]).astype(int).tolist()
+    set_node(sim, 2, stock=50)
+    assert rule.decide(sim)[0][0, 2, 0] == orders[0, 2, 0]
+    base_stock = make_network_rule("base-stock", rule.network, cover=rule.parameters["cover"])
+    base_stock.reset(sim)
+    assert rule.decide(sim)[0][0, 0, 0] == base_stock.decide(sim)[0][0, 0, 0]
+
+
+def test_proportional_splits_the_gap_of_the_original_warehouses_by_their_7_day_means():
+    """regional: under proportional each original warehouse orders its whole gap, split in proportion to each
+    product's 7-day average demand (largest remainders); other rules split it by the newsvendor rule."""
+    sim, rule = fresh("regional", rule="proportional")
+    orders, _ = rule.decide(sim)
+    base_stock = make_network_rule("base-stock", rule.network)
+    base_stock.reset(sim)
+    newsvendor_split, _ = base_stock.decide(sim)
+    for node in range(1, 4):
+        warehouse = sim.nodes[node]
+        averages = Observation.decode(warehouse.observe(), warehouse.config).avg7_demand
+        assert orders[0, node].tolist() == largest_remainder(averages, warehouse.gap)[0].tolist()
+    assert (orders[0, 1:] != newsvendor_split[0, 1:]).any()
+
+
 def test_fill_mode_warehouses_split_their_whole_gap():
     """regional: each of the original warehouses orders exactly its gap, split by the newsvendor rule."""
     sim, rule = fresh("regional", rule="echelon-base-stock")
@@ -285,9 +330,9 @@ APPLY = {
     "serial": {"base-stock", "echelon-base-stock", "sterman", "optimal"},
     "beer-game": {"base-stock", "echelon-base-stock", "sterman", "optimal"},
     "beer-game-classic": {"base-stock", "echelon-base-stock", "sterman"},
-    "distribution": {"base-stock", "echelon-base-stock", "echelon-balanced", "newsvendor"},
+    "distribution": {"base-stock", "echelon-base-stock", "echelon-balanced", "newsvendor", "proportional", "oracle"},
     "transshipment": {"base-stock", "base-stock+transfers"},
-    "regional": {"base-stock", "echelon-base-stock", "echelon-balanced"},
+    "regional": {"base-stock", "echelon-base-stock", "echelon-balanced", "proportional", "oracle"},
 }
 
 
