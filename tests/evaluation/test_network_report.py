@@ -1,6 +1,7 @@
 """Evaluation on networks: the report's arithmetic, its tables, its bounds and ``evaluate.py --scenario NETWORK``."""
 
 import json
+import tomllib
 
 import numpy as np
 import pytest
@@ -9,8 +10,8 @@ from inventory_rl.cli import evaluate
 from inventory_rl.cli.evaluate_network import is_network_scenario
 from inventory_rl.evaluation.network_episodes import play_network
 from inventory_rl.evaluation.network_report import evaluate_network, format_tables, summarize
-from inventory_rl.policies.network_rules import make_network_rule
-from inventory_rl.world.network import load_network
+from inventory_rl.policies.network_rules import NetworkPolicy, make_network_rule
+from inventory_rl.world.network import load_network, network_from_table
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,59 @@ def test_the_tables_are_aligned(beer_game):
     assert len(node_table.splitlines()) == 1 + 3 * 4
 
 
+SHOP = """
+n_products = 1
+capacity = 1000
+max_demand = 20
+order_mode = "free"
+reward_mode = "cost"
+demand_model = "constant"
+rate_low = 5.0
+rate_high = 5.0
+episode_days = 8
+backorder_cost = 1.0
+lost_sale_cost = 1.0
+
+[nodes.shop]
+initial_stock = 10
+
+[[lanes]]
+from = "supplier"
+to = "shop"
+lead_time = 2
+"""
+
+
+class FourADay(NetworkPolicy):
+    """Orders 4 units every day, one short of the demand."""
+
+    name = "four a day"
+
+    def decide(self, sim):
+        return np.full((sim.batch, 1, 1), 4, np.int64), np.zeros((sim.batch, 0, 1), np.int64)
+
+
+@pytest.mark.parametrize(
+    ("unmet", "owed", "lost", "fill"),
+    [("backorder", [0, 0, 0, 0, 0, 0, 1, 2], 0.0, 1 - 3 / 40), ("lost", [0] * 8, 2 / 8, 1 - 2 / 40)],
+)
+def test_the_report_columns_count_what_a_shop_short_of_stock_does(unmet, owed, lost, fill):
+    """A shop sells 5 a day from 10 units and gets 4 a day, each order 2 days on the way (the first reaches it
+    before day 2's demand). On hand at night: 5, 4, 3, 2, 1, 0, 0, 0. It runs short from day 7: with backorders
+    it owes 1, then 2 (cost 1 a unit a day); with lost sales it loses 1 a day. In transit overnight: the first
+    order, then two orders of 4 every night: 4, then 8 (a unit counts its 2 nights)."""
+    network = network_from_table(tomllib.loads(SHOP), [f"unmet_demand={unmet}"], "test")
+    metrics = play_network(FourADay(network), [0]).metrics()
+    shop = {name: float(values[0]) for name, values in metrics["shop"].items()}
+    assert shop["backorders"] == pytest.approx(np.mean(owed))
+    assert shop["lost_sales"] == pytest.approx(lost)
+    assert shop["fill_rate"] == pytest.approx(fill)
+    assert shop["on_hand"] == pytest.approx((5 + 4 + 3 + 2 + 1) / 8)
+    assert shop["in_transit"] == pytest.approx((4 + 7 * 8) / 8)
+    assert shop["cost_per_day"] == pytest.approx(np.mean(owed) + lost)
+    assert {name: float(values[0]) for name, values in metrics["network"].items()} == pytest.approx(shop)
+
+
 def test_the_reference_is_the_cheapest_rule_where_no_optimum_is_played():
     network = load_network("transshipment", ["episode_days=60"]).network
     played = {
@@ -82,6 +136,20 @@ def test_the_reference_is_the_cheapest_rule_where_no_optimum_is_played():
     assert report["reference"] == cheapest
     other = next(name for name in played if name != cheapest)
     assert report["policies"][other]["gap"] > 0
+
+
+def test_the_oracle_is_never_the_yardstick_even_where_it_is_cheapest():
+    """distribution: the oracle, which reads the hidden rates, costs less than newsvendor, yet the reference is
+    the cheapest rule a decision maker could play."""
+    network = load_network("distribution", ["episode_days=60"]).network
+    played = {
+        name: play_network(make_network_rule(name, network), list(range(10))) for name in ("newsvendor", "oracle")
+    }
+    costs = {name: episodes.metrics()["network"]["cost_per_day"] for name, episodes in played.items()}
+    assert costs["oracle"].mean() < costs["newsvendor"].mean()
+    report = summarize(played, network, 0)
+    assert report["reference"] == "newsvendor"
+    assert report["policies"]["oracle"]["gap"] < 0
 
 
 @pytest.mark.parametrize(("name", "bound"), [("transshipment", "pooling bound"), ("distribution", "oracle bound")])
