@@ -108,8 +108,11 @@ class InventoryNetworkEnv(gym.Env):
     Every decision of the day, in node order (``network.names``): each node's own order as its
     warehouse's env action (``InventoryEnv``'s: fractions of its gap per product, plus in ``free``
     order mode the share of the gap to order), then for each transfer lane the share of the
-    sender's stock to send, per product. ``step_units`` takes whole units instead (manual play):
-    ``orders`` ``(n_nodes, n_products)`` and ``transfers`` ``(n_transfers, n_products)``.
+    sender's stock to send, per product, then where a parent rations as decided (``rationing =
+    "decided"``) each of its children's claim on its stock, per product (``network.claimants``, in node
+    order; claims split a short parent's stock, see ``world.networks``). ``step_units`` takes whole
+    units instead (manual play): ``orders`` ``(n_nodes, n_products)``, ``transfers`` ``(n_transfers,
+    n_products)`` and ``claims`` ``(n_nodes, n_products)``.
 
     ## Observation space: ``Box(0, inf, (n_nodes * n_products * row + 1,), float32)``
     Each node's ``NetworkView`` rows (``NODE_FEATURES`` then units in transit by arrival day, in
@@ -172,12 +175,14 @@ class InventoryNetworkEnv(gym.Env):
         return self._finish(self.sim.step_fractions(action[None]))
 
     def step_units(
-        self, orders: np.ndarray, transfers: np.ndarray | None = None
+        self, orders: np.ndarray, transfers: np.ndarray | None = None, claims: np.ndarray | None = None
     ) -> tuple[np.ndarray, float, bool, bool, dict]:
-        """Advance one day with whole units: orders per node and product, transfers per lane and product."""
+        """Advance one day with whole units: orders per node and product, transfers per lane and product,
+        claims per node and product (where a parent rations as decided)."""
         orders = np.asarray(orders)
         transfers = None if transfers is None else np.asarray(transfers)[None]
-        return self._finish(self.sim.step_units(orders[None], transfers))
+        claims = None if claims is None else np.asarray(claims)[None]
+        return self._finish(self.sim.step_units(orders[None], transfers, claims))
 
     def _finish(self, day: NetworkDay) -> tuple[np.ndarray, float, bool, bool, dict]:
         info = self._last = network_info(self.sim, day, 0)
@@ -202,8 +207,10 @@ class InventoryNetworkEnv(gym.Env):
 
 
 def action_size(network: NetworkConfig) -> int:
-    """The central planner's action size: each node's env action, then each transfer lane's shares."""
-    return sum(node.config.action_size for node in network.nodes) + len(network.transfer_lanes) * network.n_products
+    """The central planner's action size: each node's env action, then each transfer lane's shares, then each
+    claimant's claims (``NetworkConfig.claimants``)."""
+    lanes = len(network.transfer_lanes) + len(network.claimants)
+    return sum(node.config.action_size for node in network.nodes) + lanes * network.n_products
 
 
 def node_states(sim: Networks, index: int) -> dict[str, dict[str, np.ndarray]]:

@@ -41,7 +41,9 @@ class NetworkParallelEnv(ParallelEnv):
     ## Action: ``Box(0, 1, (size,), float32)``, the same for every agent
     The node's own order as its warehouse's env action (fractions of its gap, plus in ``free`` mode
     the share of the gap to order), then for each transfer lane out of it the share of its stock
-    to send, per product; padded with components that are ignored to the largest node's size.
+    to send, per product, then where the node rations as decided (``rationing = "decided"``) each
+    child's claim on its stock, per product (the parent's agent splits it when short); padded with
+    components that are ignored to the largest node's size.
 
     ## Reward
     ``reward="local"``: minus the node's own costs (its warehouse's, its shipping, in-transit
@@ -82,8 +84,17 @@ class NetworkParallelEnv(ParallelEnv):
             name: [k for k, lane in enumerate(self.network.transfer_lanes) if lane.source == name]
             for name in self.possible_agents
         }
-        sizes = [node.config.action_size + n * len(self._outbound[node.name]) for node in nodes]
+        claimants = self.network.claimants
+        self._claims = {  # the positions in network.claimants of the children an agent splits its stock among
+            name: [k for k, child in enumerate(claimants) if self.network.parents[child] == i]
+            for i, name in enumerate(self.possible_agents)
+        }
+        sizes = [
+            node.config.action_size + n * (len(self._outbound[node.name]) + len(self._claims[node.name]))
+            for node in nodes
+        ]
         self._transfer_start = int(bounds[-1])
+        self._claim_start = self._transfer_start + n * len(self.network.transfer_lanes)
         size = self.view.local_size(share)
         # one space object per agent and env (PettingZoo's tests seed each agent's space on its own)
         self._observation_spaces = {name: self.view.space(size) for name in self.possible_agents}
@@ -111,7 +122,7 @@ class NetworkParallelEnv(ParallelEnv):
         if not self.agents:
             raise RuntimeError("the episode is over: call reset() before step()")
         n = self.network.n_products
-        joint = np.zeros(self._transfer_start + n * len(self.network.transfer_lanes))
+        joint = np.zeros(self._claim_start + n * len(self.network.claimants))
         for agent, action in actions.items():
             action = np.asarray(action, np.float64).reshape(-1)
             if action.shape != self._action_spaces[agent].shape:
@@ -120,11 +131,11 @@ class NetworkParallelEnv(ParallelEnv):
                 )
             own = self._own[agent]
             joint[own] = action[: own.stop - own.start]
-            for position, lane in enumerate(self._outbound[agent]):
+            targets = [self._transfer_start + lane * n for lane in self._outbound[agent]]
+            targets += [self._claim_start + claim * n for claim in self._claims[agent]]
+            for position, target in enumerate(targets):
                 start = own.stop - own.start + position * n
-                joint[self._transfer_start + lane * n : self._transfer_start + (lane + 1) * n] = action[
-                    start : start + n
-                ]
+                joint[target : target + n] = action[start : start + n]
         day = self.sim.step_fractions(joint[None])
         info = network_info(self.sim, day, 0)
         if self.reward == "shared":

@@ -65,7 +65,7 @@ from inventory_rl.world.config import (
 
 SUPPLIER = "supplier"  # the outside supplier: the source of a lane into the top of a tree
 LANE_KINDS = ("supply", "transfer")
-RATIONING = ("proportional", "fifo", "priority", "balanced")
+RATIONING = ("proportional", "fifo", "priority", "balanced", "decided")
 OWED = ("backorder", "cancel")
 NETWORK_WIDE = ("episode_days", "history_days")  # every node of a network lives on one calendar
 NODE_ONLY = {  # settings of a node that are not settings of its warehouse: name -> (default, kind)
@@ -195,6 +195,16 @@ class NetworkConfig:
         return tuple(
             tuple(child for child, parent in enumerate(self.parents) if parent == node)
             for node in range(len(self.nodes))
+        )
+
+    @functools.cached_property
+    def claimants(self) -> tuple[int, ...]:
+        """The nodes whose parent rations as decided (``rationing = "decided"``): whoever decides for the parent
+        gives each of them a claim on its stock every day (``Networks.step_units``)."""
+        return tuple(
+            child
+            for child, parent in enumerate(self.parents)
+            if parent is not None and self.nodes[parent].rationing == "decided"
         )
 
     @functools.cached_property

@@ -19,7 +19,10 @@ step runs from them to the end of the next day:
    earlier days first, then the new orders, each tier proportionally; ``priority``: children by
    ``priority``, lower first; ``balanced``: the children's positions, stock + in transit - what they
    owe, after the shipment as equal as possible, none getting more than it asks, ties to the
-   earlier child). A lane's ``capacity`` caps its units a day. What is not shipped is
+   earlier child; ``decided``: part of the decision: whoever decides for the parent gives each child
+   a ``claim`` that day, and the stock is split in proportion to claim x what the child asks, none
+   getting more than it asks, what is left then split in proportion to what is still asked; equal
+   claims, or none, split it as ``proportional`` does). A lane's ``capacity`` caps its units a day. What is not shipped is
    owed and shipped first later (``owed = "backorder"``) or cancelled (``owed = "cancel"``).
    Then each transfer lane sends what its sender still has, up to what was asked and what the
    receiver has room for (its gap, less what it ordered today).
@@ -95,6 +98,7 @@ class Networks:
         self._transfer_ends = [(network.index[lane.source], network.index[lane.target]) for lane in self.transfers]
         senders = {source for source, _ in self._transfer_ends}
         self.shippers = [bool(self.children[node]) or node in senders for node in range(len(self.nodes))]
+        self.claimants = network.claimants  # nodes whose parent splits short stock by their claims
         self.order_pipes: list[np.ndarray] = []  # per supply lane (batch, order_delay + 1, n): slot 0 arrives today
         self.owed: list[np.ndarray] = []  # per supply lane (batch, n): what its supplier owes the node
         self.arrived: list[np.ndarray] = []  # per supply lane (batch, n): orders that reached the supplier today
@@ -142,10 +146,12 @@ class Networks:
     def step_fractions(self, actions: np.ndarray) -> NetworkDay:
         """One day with every decision as env actions ``(batch, action_size)``: each node's own env
         action (``Warehouses.orders_from_fractions``: fractions of its gap), in node order, then for
-        each transfer lane the share of the sender's stock to send, per product (floored)."""
+        each transfer lane the share of the sender's stock to send, per product (floored), then for each
+        of the ``claimants`` (nodes whose parent rations as decided) its claim at its parent, per product."""
         actions = np.asarray(actions, np.float64)
+        n = self.network.n_products
         sizes = [node.config.action_size for node in self.network.nodes]
-        expected = (self.batch, sum(sizes) + len(self.transfers) * self.network.n_products)
+        expected = (self.batch, sum(sizes) + (len(self.transfers) + len(self.claimants)) * n)
         if actions.shape != expected:
             raise ValueError(f"actions must have shape {expected}, got {actions.shape}")
         bounds = np.cumsum([0, *sizes])
@@ -153,20 +159,31 @@ class Networks:
             warehouse.orders_from_fractions(actions[:, bounds[i] : bounds[i + 1]])
             for i, warehouse in enumerate(self.nodes)
         ]
-        shares = np.clip(
-            actions[:, bounds[-1] :].reshape(self.batch, len(self.transfers), self.network.n_products), 0, 1
-        )
+        tail = np.clip(actions[:, bounds[-1] :].reshape(self.batch, -1, n), 0, 1)
         sends = [
-            (shares[:, k] * self.nodes[source].stock).astype(np.int64)
+            (tail[:, k] * self.nodes[source].stock).astype(np.int64)
             for k, (source, _) in enumerate(self._transfer_ends)
         ]
-        return self._advance(orders, sends)
+        claims = np.zeros((self.batch, len(self.nodes), n))
+        claims[:, self.claimants] = tail[:, len(self.transfers) :]
+        return self._advance(orders, sends, claims)
 
-    def step_units(self, orders: np.ndarray, transfers: np.ndarray | None = None) -> NetworkDay:
+    def step_units(
+        self, orders: np.ndarray, transfers: np.ndarray | None = None, claims: np.ndarray | None = None
+    ) -> NetworkDay:
         """One day with whole units: ``orders`` ``(batch, n_nodes, n_products)`` on the supply lanes (cut
         to each node's gap, as ``Warehouses.step_units`` does) and ``transfers`` ``(batch, n_transfers,
-        n_products)`` (cut to what the sender has). ``ValueError`` for negative, fractional or absurd units."""
+        n_products)`` (cut to what the sender has), and where a parent's rationing is ``decided`` each
+        node's ``claims`` at its parent ``(batch, n_nodes, n_products)``, numbers of at least 0 (read only
+        for the ``claimants``; none given: 0, a proportional split). ``ValueError`` for negative, fractional or
+        absurd units and for negative or non-finite claims."""
         n = self.network.n_products
+        shape = (self.batch, len(self.nodes), n)
+        claims = np.zeros(shape) if claims is None else np.asarray(claims, np.float64)
+        if claims.shape != shape:
+            raise ValueError(f"claims must have shape {shape}, got {claims.shape}")
+        if not np.isfinite(claims).all() or (claims < 0).any():
+            raise ValueError(f"claims must be finite numbers of at least 0, got {claims}")
         orders = np.asarray(orders, np.float64)
         if orders.shape != (self.batch, len(self.nodes), n):
             raise ValueError(f"orders must have shape {(self.batch, len(self.nodes), n)}, got {orders.shape}")
@@ -177,9 +194,9 @@ class Networks:
             raise ValueError(f"transfers must have shape {(self.batch, len(self.transfers), n)}, got {transfers.shape}")
         _check_units(transfers, "transfers")
         placed = [warehouse.orders_from_units(orders[:, i]) for i, warehouse in enumerate(self.nodes)]
-        return self._advance(placed, list(transfers.astype(np.int64).transpose(1, 0, 2)))
+        return self._advance(placed, list(transfers.astype(np.int64).transpose(1, 0, 2)), claims)
 
-    def _advance(self, orders: Sequence[Orders], sends: Sequence[np.ndarray]) -> NetworkDay:
+    def _advance(self, orders: Sequence[Orders], sends: Sequence[np.ndarray], claims: np.ndarray) -> NetworkDay:
         if not self.nodes[0].started:
             raise RuntimeError("call reset() before step()")
         if self.day >= self.network.episode_days:
@@ -194,7 +211,7 @@ class Networks:
             self.arrived[i] = pipe[:, 0].copy()
             pipe[:, :-1] = pipe[:, 1:]
             pipe[:, -1] = 0
-        shipped, cancelled = self._ship(day)
+        shipped, cancelled = self._ship(day, claims)
         for i, units in enumerate(shipped):  # shipments on their way
             warehouse, lane = self.nodes[i], self.lanes[i]
             warehouse.on_order -= units + cancelled[i]
@@ -244,8 +261,9 @@ class Networks:
             reward=functools.reduce(operator.add, rewards),
         )
 
-    def _ship(self, day: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """What each supply lane ships today and what of its orders is cancelled (see the module docstring)."""
+    def _ship(self, day: int, claims: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """What each supply lane ships today and what of its orders is cancelled (see the module docstring);
+        ``claims`` ``(batch, n_nodes, n)``: each node's claim at a parent that rations as decided."""
         shipped: list[np.ndarray] = [np.zeros_like(owed) for owed in self.owed]
         cancelled: list[np.ndarray] = [np.zeros_like(owed) for owed in self.owed]
         for i, parent in enumerate(self.parents):  # the outside supplier ships what reaches it
@@ -262,7 +280,7 @@ class Networks:
             new = np.stack([self.arrived[child] for child in kids], axis=1)
             positions = self._positions(kids) if spec.rationing == "balanced" else None
             priorities = [self.network.nodes[c].priority for c in kids]
-            units = _ration(warehouse.stock, owed, new, spec.rationing, priorities, positions)
+            units = _ration(warehouse.stock, owed, new, spec.rationing, priorities, positions, claims[:, kids])
             for position, child in enumerate(kids):
                 if self.lanes[child].capacity:
                     units[:, position] = _cap(units[:, position], self.lanes[child].capacity)
@@ -311,11 +329,15 @@ def _ration(
     rule: str,
     priorities: Sequence[int],
     positions: np.ndarray | None = None,
+    claims: np.ndarray | None = None,
 ) -> np.ndarray:
     """Units for each child ``(batch, kids, n)`` from ``stock`` ``(batch, n)``: everything asked where it
-    suffices, else split by ``rule`` (see the module docstring; ``balanced`` needs the children's ``positions``)."""
+    suffices, else split by ``rule`` (see the module docstring; ``balanced`` needs the children's ``positions``,
+    ``decided`` their ``claims``)."""
     if rule == "balanced":
         return _balanced(stock, owed + new, positions)
+    if rule == "decided":
+        return _claimed(stock, owed + new, claims)
     if rule == "fifo":
         first = _proportional(stock, owed)
         return first + _proportional(stock - first.sum(axis=1), new)
@@ -339,6 +361,24 @@ def _proportional(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
     batch_index, product = np.nonzero(short)
     weights = asked[batch_index, :, product].astype(np.float64)  # (rows, kids)
     units[batch_index, :, product] = largest_remainder(weights, available[batch_index, product])
+    return units
+
+
+def _claimed(available: np.ndarray, asked: np.ndarray, claims: np.ndarray) -> np.ndarray:
+    """``asked`` ``(batch, kids, n)`` where ``available`` ``(batch, n)`` covers it, else ``available`` split in
+    proportion to ``claims`` x ``asked`` (largest remainders), none given more than it asks, and what that leaves
+    split in proportion to what is still asked (so every unit ships while someone asks for it; equal claims, or
+    all 0: the proportional split)."""
+    short = asked.sum(axis=1) > available
+    if not short.any():
+        return asked.copy()
+    units = asked.copy()
+    batch_index, product = np.nonzero(short)
+    ask, have = asked[batch_index, :, product], available[batch_index, product]
+    weights = claims[batch_index, :, product] * ask  # (rows, kids)
+    given = np.where(weights.sum(axis=1, keepdims=True) > 0, np.minimum(largest_remainder(weights, have), ask), 0)
+    left = have - given.sum(axis=1)
+    units[batch_index, :, product] = given + _proportional(left[:, None], (ask - given)[:, :, None])[:, :, 0]
     return units
 
 

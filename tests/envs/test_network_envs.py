@@ -201,3 +201,46 @@ def test_supersuit_trains_one_shared_policy_reproducibly():
     first, again, other = policy_after_training(0), policy_after_training(0), policy_after_training(1)
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)
+
+
+DECIDED = ["nodes.dc.rationing=decided", "episode_days=8"]
+
+
+def test_rationing_as_decided_adds_the_claims_to_the_central_action_and_both_checkers_pass():
+    """distribution with the DC rationing as decided: the planner's action ends with a claim per store; the
+    checkers pass; with the DC short, a claim of 1 for store_1 alone ships it all it asks before the others."""
+    plain = InventoryNetworkEnv(scenario="distribution", overrides=["episode_days=8"])
+    env = InventoryNetworkEnv(scenario="distribution", overrides=DECIDED)
+    assert env.action_space.shape[0] == plain.action_space.shape[0] + 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gymnasium_check_env(env, skip_render_check=True)
+        sb3_check_env(InventoryNetworkEnv(scenario="distribution", overrides=DECIDED))
+    shipped = {}
+    for claims in (None, np.array([[0], [1], [0], [0], [0]])):
+        env.reset(seed=0)
+        env.sim.nodes[0].stock[:] = 5
+        _, _, _, _, info = env.step_units(np.array([[0], [4], [4], [4], [4]]), claims=claims)
+        shipped[claims is None] = [int(info["lanes"][f"dc->store_{k}"]["shipped"].sum()) for k in range(1, 5)]
+    assert shipped[True] == [2, 1, 1, 1]  # proportional: 5 x 4 / 16 = 1.25 each, the unit left to store_1
+    assert shipped[False] == [4, 1, 0, 0]  # store_1's 4 first, the one left by what is still asked
+
+
+def test_the_parent_s_agent_decides_the_claims_in_the_parallel_env():
+    """With the DC rationing as decided, the DC's agent's action carries a claim per store (after its own order):
+    PettingZoo's tests pass, and the claims it gives split its short stock."""
+    parallel_api_test(parallel_env(scenario="distribution", overrides=DECIDED), num_cycles=10)
+    env = NetworkParallelEnv(scenario="distribution", overrides=DECIDED)
+    own = env.network.nodes[0].config.action_size
+    assert env.action_space("dc").shape == (own + 4,)
+    env.reset(seed=0)
+    env.sim.nodes[0].stock[:] = 5
+    actions = {agent: np.zeros(env.action_space(agent).shape, np.float32) for agent in env.agents}
+    for store in ("store_1", "store_2", "store_3", "store_4"):  # each orders 4 of its gap: split 1, share
+        gap = int(env.sim.nodes[env.network.index[store]].gap[0])
+        actions[store][:2] = (1.0, 4 / gap)
+    actions["dc"][own : own + 4] = (0.0, 0.0, 0.0, 1.0)  # store_4 claims alone
+    _, _, _, _, infos = env.step(actions)
+    # store_4's 4 first; the unit left by what is still asked (4, 4, 4): to the lower index on a tie. Lead time
+    # 1: on the stores' shelves before the next day's demand, within the step
+    assert [int(infos[f"store_{k}"]["received"].sum()) for k in range(1, 5)] == [1, 0, 0, 4]

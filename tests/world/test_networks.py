@@ -628,6 +628,65 @@ def test_rationing_at_a_short_dc(overrides, shipped_units, owed_units):
     assert [tuple(int(sim.nodes[c].on_order[0, 0]) for c in children)] == [owed_units[-1]]
 
 
+@pytest.mark.parametrize(
+    ("claims", "shipped_units"),
+    [
+        # no claims, or equal ones: the proportional split, 6 x (6, 3, 3) / 12 = 3, 1.5, 1.5 -> 3, 1, 1 and the
+        # unit left to the lower index on a tie (c2)
+        (None, (3, 2, 1)),
+        ((1, 1, 1), (3, 2, 1)),
+        ((5, 5, 5), (3, 2, 1)),
+        # c1 claims nothing: c2 and c3 share the 6 by claim x asked (3 each), all they ask
+        ((0, 1, 1), (0, 3, 3)),
+        # only c1 claims: it gets all it asks, 6
+        ((1, 0, 0), (6, 0, 0)),
+        # claims 1, 2, 0 weigh the asks 6, 6, 0: 3 and 3, all c2 asks; c3 gets nothing
+        ((1, 2, 0), (3, 3, 0)),
+        # c3's claim weighs 3 x 9 = 27 against c2's 3: 6 x 27 / 30 = 5.4 -> 3 (all it asks); the 3 left go to
+        # what is still asked: c1's 6 and c2's 3 -> 2 and 1
+        ((0, 1, 9), (2, 1, 3)),
+    ],
+)
+def test_a_short_dc_that_rations_as_decided_splits_its_stock_by_the_claims(claims, shipped_units):
+    """The DC holds 6; c1, c2 and c3 order 6, 3 and 3 (12). Whoever decides for the DC splits the 6 in
+    proportion to claim x asked, none above what it asks, the rest by what is still asked."""
+    network = built(RATIONING, "rationing=decided", "nodes.dc.initial_stock=6")
+    assert network.claimants == (1, 2, 3)
+    sim = Networks(network, 1)
+    sim.reset(generators([0]))
+    given = None if claims is None else np.array([0, *claims], np.float64).reshape(1, 4, 1)
+    record = sim.step_units(np.array([0, 6, 3, 3]).reshape(1, 4, 1), claims=given)
+    assert tuple(int(record.shipped[c][0, 0]) for c in (1, 2, 3)) == shipped_units
+    assert tuple(int(record.owed[c][0, 0]) for c in (1, 2, 3)) == tuple(
+        asked - got for asked, got in zip((6, 3, 3), shipped_units, strict=True)
+    )
+
+
+def test_claims_must_be_numbers_of_at_least_zero():
+    sim = Networks(built(RATIONING, "rationing=decided"), 1)
+    sim.reset(generators([0]))
+    orders = np.zeros((1, 4, 1))
+    for claims, message in [(-np.ones((1, 4, 1)), "at least 0"), (np.full((1, 4, 1), np.nan), "finite")]:
+        with pytest.raises(ValueError, match=message):
+            sim.step_units(orders, claims=claims)
+    with pytest.raises(ValueError, match="claims must have shape"):
+        sim.step_units(orders, claims=np.ones((1, 3, 1)))
+
+
+def test_claims_as_fractions_follow_the_transfers_in_the_action():
+    """step_fractions: every node's env action, then (no transfer lanes here) the claimants' claims."""
+    network = built(RATIONING, "rationing=decided", "nodes.dc.initial_stock=6", "order_mode=free")
+    sim = Networks(network, 1)
+    sim.reset(generators([0]))
+    gaps = [int(warehouse.gap[0]) for warehouse in sim.nodes]
+    shares = [0.0, 6 / gaps[1], 3 / gaps[2], 3 / gaps[3]]  # of the gap, to order
+    assert all(node.config.action_size == 2 for node in network.nodes)  # free mode: the split, then the share
+    own = np.concatenate([[1.0, share] for share in shares])
+    record = sim.step_fractions(np.concatenate([own, [1.0, 0.0, 0.0]])[None])
+    assert [int(units[0].sum()) for units in record.ordered[1:]] == [6, 3, 3]
+    assert tuple(int(record.shipped[c][0, 0]) for c in (1, 2, 3)) == (6, 0, 0)
+
+
 def test_rationing_by_largest_remainders_and_cancelled_orders():
     """With owed = "cancel" what is not shipped is gone. Day 1: 10 units for orders of 6, 3 and 2:
     10 x (6, 3, 2) / 11 = 5.45, 2.73, 1.82 -> 5, 2, 1 and the 2 left to the largest remainders (c3, c2):
