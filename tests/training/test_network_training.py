@@ -90,6 +90,10 @@ def test_a_network_scenario_s_own_settings_override_the_network_defaults():
         (["--scenario", "beer-game", "--agent", "direct"], "argument --agent: networks have their own agents"),
         (["--keep-best", "8"], "argument --keep-best: only for networks of warehouses; default is one warehouse"),
         (["--scenario", "serial", "--keep-best", "-1"], "argument --keep-best"),
+        (
+            ["--scenario", "distribution", "--set", "nodes.dc.rationing=decided"],
+            "argument --scenario: rationing = decided is a decision the envs take",
+        ),
     ],
 )
 def test_network_options_are_refused_where_they_do_not_apply(tmp_path, capsys, argv, message):
@@ -119,6 +123,24 @@ def test_evaluate_plays_a_network_model_beside_the_rules(tmp_path, capsys):
     policies = json.loads(report.read_text())["policies"]
     assert {"ppo", "echelon-base-stock", "optimal"} <= set(policies)
     assert policies["ppo"]["sees"] == "echelon (central)"
+
+
+def test_a_network_model_is_refused_where_the_network_gives_it_other_observations(tmp_path, capsys):
+    """The same nodes with a longer lead time into the retailer: more in-transit columns than the model saw.
+    evaluate.py says so in one line and exits 2."""
+    from inventory_rl.cli import evaluate as evaluate_cli
+
+    assert train(tmp_path / "run") == 0
+    capsys.readouterr()
+    model = tmp_path / "run" / MODEL_NAME
+    with pytest.raises(ModelLoadError, match="does not fit this network: it sees"):
+        load_network_agent(model, load_network("beer-game", ["episode_days=16", "lanes.retailer.lead_time=6"]).network)
+    argv = ["--model", str(model), "--set", "episode_days=16", "--set", "lanes.retailer.lead_time=6", "--episodes", "2"]
+    with pytest.raises(SystemExit) as excinfo:
+        evaluate_cli.main(argv)
+    assert excinfo.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "does not fit this network" in errors[0], errors
 
 
 def test_a_seat_agent_decides_its_seat_and_the_co_players_the_rest(tmp_path):
