@@ -22,10 +22,10 @@ step runs from them to the end of the next day:
    earlier child; ``decided``: part of the decision: whoever decides for the parent gives each child
    a ``claim`` that day, and the stock is split in proportion to claim x what the child asks, none
    getting more than it asks, what is left then split in proportion to what is still asked; equal
-   claims, or none, split it as ``proportional`` does). A lane's ``capacity`` caps its units a day. What is not shipped is
-   owed and shipped first later (``owed = "backorder"``) or cancelled (``owed = "cancel"``).
-   Then each transfer lane sends what its sender still has, up to what was asked and what the
-   receiver has room for (its gap, less what it ordered today).
+   claims, or none, split it as ``proportional`` does). A lane's ``capacity`` caps its units a
+   day. What is not shipped is owed and shipped first later (``owed = "backorder"``) or
+   cancelled (``owed = "cancel"``). Then each transfer lane sends what its sender still has, up
+   to what was asked and what the receiver has room for (its gap, less what it ordered today).
    A shipment on a lane with lead time L is on the receiving shelf before the demand of the
    day L days later (L = 1: before the next day's demand).
 4. **The next day** (each node, ``Warehouses.advance``): arrivals go on the shelf; customers'
