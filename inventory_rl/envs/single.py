@@ -253,9 +253,9 @@ def day_info(sim: Warehouses, day: Day, index: int) -> dict:
         "utilization": int(day.on_shelf[index]) / cfg.capacity,
         "order_accuracy": max(0.0, 1.0 - int(day.error[index]) / max(gap, 1)),
         "allocation_quality": float(day.correlation[index]),
-        **_known_rates(sim, index),
-        "reward_components": {name: points.item(index) for name, points in day.reward_components.items()},
     }
+    _add_known_rates(info, sim, index)
+    info["reward_components"] = {name: points.item(index) for name, points in day.reward_components.items()}
     if cfg.has_supply_risk:
         info["shipped"] = day.shipped[index]
         info["received"] = day.received[index]
@@ -265,29 +265,32 @@ def day_info(sim: Warehouses, day: Day, index: int) -> dict:
         parts = {name: values[index] for name, values in day.cost_parts.items()}
         cost = sum(parts.values())
         info.update(cost_parts=parts, cost=cost, revenue=day.revenue[index], profit=day.revenue[index] - cost)
-    info.update(_calendar(sim, index))
+    _add_calendar(info, sim, index)
     return info
 
 
 def reset_info(sim: Warehouses, index: int) -> dict:
     """The ``info`` of ``reset`` for warehouse ``index``."""
-    info = {"day": 0, "stock": sim.stock[index].copy(), **_known_rates(sim, index)}
+    info = {"day": 0, "stock": sim.stock[index].copy()}
+    _add_known_rates(info, sim, index)
     if sim.config.has_supply_risk:
         info["in_transit"] = _in_transit(sim, None, index)
-    info.update(_calendar(sim, index))
+    _add_calendar(info, sim, index)
     return info
 
 
-def _known_rates(sim: Warehouses, index: int) -> dict:
-    """``demand_rates`` (the next day's true means, None for file demand) and, where the rates
+def _add_known_rates(info: dict, sim: Warehouses, index: int) -> None:
+    """Add ``demand_rates`` (the next day's true means, None for file demand) and, where the rates
     vary or orders take longer than a night, ``rates_ahead``."""
     cfg = sim.config
     if not cfg.rates_known:
-        return {"demand_rates": None}
-    if not cfg.has_varying_rates and cfg.max_lead_time == 1:
-        return {"demand_rates": sim.base_rates[index].copy()}
-    ahead = sim.rates_ahead(cfg.max_lead_time)[index]
-    return {"demand_rates": ahead[0].copy(), "rates_ahead": ahead}
+        info["demand_rates"] = None
+    elif not cfg.has_varying_rates and cfg.max_lead_time == 1:
+        info["demand_rates"] = sim.base_rates[index].copy()
+    else:
+        ahead = sim.rates_ahead(cfg.max_lead_time)[index]
+        info["demand_rates"] = ahead[0].copy()
+        info["rates_ahead"] = ahead
 
 
 def _in_transit(sim: Warehouses, in_transit: np.ndarray | None, index: int) -> np.ndarray:
@@ -296,12 +299,11 @@ def _in_transit(sim: Warehouses, in_transit: np.ndarray | None, index: int) -> n
     return in_transit[index]
 
 
-def _calendar(sim: Warehouses, index: int) -> dict:
-    """The next day's ``weekday`` (and ``date`` for file demand) where the calendar matters."""
+def _add_calendar(info: dict, sim: Warehouses, index: int) -> None:
+    """Add the next day's ``weekday`` (and ``date`` for file demand) where the calendar matters."""
     if not sim.config.has_calendar:
-        return {}
-    calendar = {"weekday": int(sim.weekday()[index])}
+        return
+    info["weekday"] = int(sim.weekday()[index])
     first = sim.first_date[index]
     if first is not None:
-        calendar["date"] = (first + dt.timedelta(days=sim.config.history_days + sim.day)).isoformat()
-    return calendar
+        info["date"] = (first + dt.timedelta(days=sim.config.history_days + sim.day)).isoformat()
