@@ -19,19 +19,29 @@ every shipped network: the single env (``InventoryNetwork-v0`` from ``gymnasium.
 random actions, resets included) and a batch (``world.networks.Networks`` of ``--network-batch`` networks
 stepped with random actions and observed as the central planner sees them after every day, resets included).
 
+``--before DIR`` adds a row: the default single env of an older checkout in ``DIR`` (the code before the
+package, whose ``env.py`` is top-level: ``mkdir -p /tmp/old && git archive a94cd1b | tar -x -C /tmp/old``),
+wrapped as ``gymnasium.make`` wraps an env and timed in the same rounds, and prints this code's default single
+env over it (the median of the per-round ratios): the two compared in one process, where the ratio to
+CartPole moves with CartPole's own rate from process to process.
+
     .venv/bin/python bench/bench_env.py [--steps 20000] [--rounds 5] [--seed 0] [--batches 8,256]
-        [--vector-sizes 1,16,256] [--network-steps 2000] [--network-batch 256]
+        [--vector-sizes 1,16,256] [--network-steps 2000] [--network-batch 256] [--before DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
+from gymnasium.wrappers import PassiveEnvChecker
 
 from inventory_rl.envs import ENV_ID, NETWORK_ENV_ID
 from inventory_rl.envs.network import NetworkView, action_size
@@ -43,6 +53,14 @@ from inventory_rl.world.warehouses import Warehouses
 
 REFERENCE_ID = "CartPole-v1"
 BATCH_TARGET = 10.0
+BEFORE = "default, before"  # the row of --before's older checkout
+
+
+def env_before(folder: Path) -> gym.Env:
+    """The default single env of the older checkout in ``folder`` (its top-level ``env.py``), wrapped as
+    ``gymnasium.make`` wraps an env (its own registration leaves the installed package's id alone)."""
+    sys.path.insert(0, str(folder))
+    return PassiveEnvChecker(importlib.import_module("env").InventoryEnv())
 
 
 def steps_per_second(env: gym.Env, actions: list, seed: int) -> float:
@@ -126,7 +144,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--network-batch", type=int, default=256, help="networks in the batch of the network rows (default 256)"
     )
+    parser.add_argument("--before", type=Path, help="an older checkout whose default single env to time beside")
     args = parser.parse_args(argv)
+    if args.before is not None and not (args.before / "env.py").is_file():
+        parser.error(f"--before: {args.before} has no env.py (the code before the package has it at its top level)")
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, got {args.steps}")
     if args.rounds < 1:
@@ -200,6 +221,11 @@ def main(argv: list[str] | None = None) -> None:
     }
     network_rates: dict[str, list[float]] = {f"{name} {kind}": [] for name in networks for kind in ("single", "batch")}
 
+    if args.before is not None:  # last: its modules are top-level (env, sim, config), imported after every make
+        envs[BEFORE] = env_before(args.before)
+        envs[BEFORE].action_space.seed(args.seed)
+        actions[BEFORE] = [envs[BEFORE].action_space.sample() for _ in range(args.steps)]
+
     rows = [*envs, *batches, *days_only, *draws_only, *vector_envs]
     rates: dict[str, list[float]] = {name: [] for name in rows}
     ratios: dict[str, list[float]] = {name: [] for name in rates if name != REFERENCE_ID}
@@ -239,6 +265,10 @@ def main(argv: list[str] | None = None) -> None:
     for size in args.vector_sizes:
         speedup = statistics.median(rates[f"vector env x{size}"]) / statistics.median(rates[f"SyncVectorEnv x{size}"])
         print(f"vector env x{size}: {speedup:.1f} x SyncVectorEnv x{size}")
+    if BEFORE in rates:
+        over = statistics.median(now / then for now, then in zip(rates["default"], rates[BEFORE], strict=True))
+        verdict = "not slower: met" if over >= 1.0 else "slower: MISSED"
+        print(f"default single env: {over:.3f} x the code in {args.before} (target >= 1: {verdict})")
     print(
         f"\n{'network':<20} {'nodes':>5} {'single env':>14} {f'batch x{args.network_batch}':>14}"
         f"   (node-days/s, medians; {args.network_steps:,} single-env steps a round)"
