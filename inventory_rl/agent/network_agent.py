@@ -57,7 +57,10 @@ class NetworkAgentView:
     **Action**: one number in [-1, 1] per product for each node an agent decides for (every node,
     central; its own, per node): the rule's order moved by up to ``order_range`` x the node's mean
     daily demand (at least one unit), never below zero. Nodes in ``fill`` order mode (the original
-    warehouses) keep the rule's order: it is always their gap. Transfers are the rule's.
+    warehouses) keep the rule's order: it is always their gap. Transfers are the rule's. Where a parent
+    rations as decided (``network.claimants``), the central agent's action goes on with one number in
+    [-1, 1] per claimant and product: its claim is 1 + that number, so an action of 0 gives every child
+    the same claim, the proportional split the rules play.
     """
 
     order_range = 0.5
@@ -71,9 +74,12 @@ class NetworkAgentView:
         served = np.array([sum(prior_rate(network.nodes[k].config) for k in members) for members in network.subtrees])
         free = np.array([node.config.order_mode == "free" for node in network.nodes])
         self.steps = np.maximum(self.order_range * served, 1.0)[:, None] * free[:, None]  # (nodes, 1): 0 = fixed
+        self.claimants = network.claimants
+        if self.claimants and agents != "central":
+            raise ValueError("rationing = decided: only a central agent splits a parent's stock")
         if agents == "central":
             size = self.view.n_nodes * self.view.node_size + nodes * n
-            self.action_space = spaces.Box(-1.0, 1.0, (nodes * n,), np.float32)
+            self.action_space = spaces.Box(-1.0, 1.0, ((nodes + len(self.claimants)) * n,), np.float32)
         else:
             size = self.view.local_size(share) - 1 + n
             self.action_space = spaces.Box(-1.0, 1.0, (n,), np.float32)
@@ -88,6 +94,17 @@ class NetworkAgentView:
         local = self.view.local(sim, self.share)
         day = self.view.node_size + self.view.n_nodes  # the day's column
         return np.concatenate([local[..., :day], local[..., day + 1 :], scaled], axis=2)
+
+    def split(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """A central agent's actions ``(batch, size)`` as its moves of the orders ``(batch, n_nodes, n)`` and the
+        claims ``(batch, n_nodes, n)`` of the claimants (None where no parent rations as decided)."""
+        n, nodes = self.network.n_products, len(self.network.nodes)
+        actions = np.asarray(actions).reshape(len(actions), -1, n)
+        if not self.claimants:
+            return actions, None
+        claims = np.ones((len(actions), nodes, n))
+        claims[:, self.claimants] = 1.0 + np.clip(actions[:, nodes:], -1.0, 1.0)
+        return actions[:, :nodes], claims
 
     def orders(self, base: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """The orders ``(batch, n_nodes, n)`` of the rule's ``base`` orders moved by ``actions``
@@ -181,9 +198,9 @@ class NetworkAgentVecEnv(BatchVecEnv):
 
     def step_wait(self) -> VecEnvStepReturn:
         n = self.network.n_products
-        actions = np.zeros((self.n_networks, self.n_nodes, n))
+        actions, claims = np.zeros((self.n_networks, self.n_nodes, n)), None
         if self.agents == "central":
-            actions = self._actions.reshape(self.n_networks, self.n_nodes, n)
+            actions, claims = self.agent_view.split(self._actions)
         elif self.seat is not None:
             actions[:, self.seat] = self._actions
         else:
@@ -193,7 +210,7 @@ class NetworkAgentVecEnv(BatchVecEnv):
             played = self._others.copy()
             played[:, self.seat] = orders[:, self.seat]
             orders = played
-        day = self.sim.step_units(orders, self._transfers)
+        day = self.sim.step_units(orders, self._transfers, claims)
         costs = np.stack(day.costs, axis=1)  # (networks, nodes)
         self._costs += costs
         for node, record in enumerate(day.nodes):
@@ -364,7 +381,8 @@ class NetworkAgent(NetworkPolicy):
         n, nodes = self.network.n_products, len(self.network.nodes)
         if self.seat is None and self.agents == "central":
             actions, _ = self.model.predict(features, deterministic=True)
-            return self.agent_view.orders(base, actions.reshape(sim.batch, nodes, n)), transfers
+            moves, self.claims = self.agent_view.split(actions)
+            return self.agent_view.orders(base, moves), transfers
         if self.seat is None:
             actions, _ = self.model.predict(features.reshape(sim.batch * nodes, -1), deterministic=True)
             return self.agent_view.orders(base, actions.reshape(sim.batch, nodes, n)), transfers

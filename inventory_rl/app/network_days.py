@@ -181,7 +181,7 @@ def play_trace(policy: NetworkPolicy, seed: int, name: str | None = None) -> Net
     recorder = TraceRecorder(sim)
     for _ in range(policy.network.episode_days):
         orders, transfers = policy.decide(sim)
-        recorder.add(sim.step_units(orders, transfers))
+        recorder.add(sim.step_units(orders, transfers, policy.claims))
     return recorder.trace(name or policy.name, seed)
 
 

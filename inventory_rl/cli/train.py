@@ -107,10 +107,10 @@ def network_options_problem(scenario: Any, namespace: argparse.Namespace) -> str
         return f"argument --seat: no node {namespace.seat!r}; the nodes are {', '.join(scenario.network.names)}"
     if namespace.seat is not None and not scenario.network.is_serial:
         return "argument --seat: one seat among co-players is for chains (serial networks, the beer game)"
-    if scenario.network.claimants:
+    if scenario.network.claimants and (namespace.agents != "central" or namespace.seat is not None):
         return (
-            "argument --scenario: rationing = decided is a decision the envs take (InventoryNetwork-v0, parallel_env); "
-            "this project's agents decide orders only: choose another rationing"
+            "argument --agents: rationing = decided is the central agent's decision (--agents central); "
+            "per-node agents decide orders only"
         )
     return None
 

@@ -39,7 +39,7 @@ def _days(policy: NetworkPolicy, seeds: Sequence[int]) -> Iterator[tuple[Network
     policy.reset(sim)
     for _ in range(policy.network.episode_days):
         orders, transfers = policy.decide(sim)
-        yield sim, sim.step_units(orders, transfers)
+        yield sim, sim.step_units(orders, transfers, policy.claims)
 
 
 @dataclass(frozen=True)

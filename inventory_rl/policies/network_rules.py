@@ -221,6 +221,9 @@ class NetworkPolicy:
     so evaluation and tuning build the simulator from ``policy.network``, not from the scenario."""
 
     name = "policy"
+    # each node's claim at a parent that rations as decided (world.networks), set by the last ``decide`` of a
+    # policy that splits a short parent's stock itself; None: it gives none (the proportional split)
+    claims: np.ndarray | None = None
 
     def __init__(self, network: NetworkConfig):
         self.network = network

@@ -76,6 +76,26 @@ def test_an_action_of_zero_is_the_rule():
     assert (view.orders(base, -np.ones((1, 3, 1))) >= 0).all()  # never below zero
 
 
+def test_a_central_agent_decides_the_claims_where_a_parent_rations_as_decided(tmp_path):
+    """distribution with the DC rationing as decided: the central agent's action ends with a claim per store
+    (1 + its number: 0 is the rules' proportional split); it trains, replays and splits by its claims."""
+    network = load_network("distribution", ["nodes.dc.rationing=decided"]).network
+    view = NetworkAgentView(network)
+    assert view.action_space.shape == ((5 + 4) * 1,)
+    moves, claims = view.split(np.zeros((2, 9)))
+    assert moves.shape == (2, 5, 1) and not moves.any() and (claims == 1).all()
+    _, claims = view.split(np.array([[0] * 5 + [-1, 0, 0.5, 3]]))
+    assert claims[0, 1:, 0].tolist() == [0.0, 1.0, 1.5, 2.0]  # clipped to [0, 2]
+    with pytest.raises(ValueError, match="only a central agent"):
+        NetworkAgentView(network, agents="per-node")
+    argv = ["--scenario", "distribution", "--set", "nodes.dc.rationing=decided", "--set", "episode_days=16", *TINY]
+    assert train_cli.main([*argv, "--log-dir", str(tmp_path / "run")]) == 0
+    agent = load_network_agent(tmp_path / "run" / MODEL_NAME)
+    played = play_network(agent, [1000, 1001])
+    assert played.costs.shape == (2, 16, 5) and np.isfinite(played.costs).all()
+    assert agent.claims is not None and agent.claims.shape == (2, 5, 1) and (agent.claims[:, 1:] >= 0).all()
+
+
 def test_a_network_scenario_s_own_settings_override_the_network_defaults():
     assert run_settings(load_network("regional"), "structured", None)["gamma"] == 0.9  # its [train.hyperparams]
     assert run_settings(load_network("serial"), "structured", None) == NETWORK_HYPERPARAMS
@@ -91,8 +111,8 @@ def test_a_network_scenario_s_own_settings_override_the_network_defaults():
         (["--keep-best", "8"], "argument --keep-best: only for networks of warehouses; default is one warehouse"),
         (["--scenario", "serial", "--keep-best", "-1"], "argument --keep-best"),
         (
-            ["--scenario", "distribution", "--set", "nodes.dc.rationing=decided"],
-            "argument --scenario: rationing = decided is a decision the envs take",
+            ["--scenario", "distribution", "--set", "nodes.dc.rationing=decided", "--agents", "per-node"],
+            "argument --agents: rationing = decided is the central agent's decision",
         ),
     ],
 )
