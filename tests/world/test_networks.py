@@ -48,17 +48,20 @@ def generators(seeds) -> list[np.random.Generator]:
 def random_decisions(sim: Networks, rng: np.random.Generator) -> tuple[str, tuple]:
     """One day's decisions for every network of the batch, drawn from ``rng``: env actions (fractions,
     scaled by a random appetite so that orders range from nothing to the whole gap), or whole units
-    (orders and transfers beyond what the gap or the sender's stock allows, sometimes)."""
+    (orders and transfers beyond what the gap or the sender's stock allows, sometimes), with claims where a
+    parent rations as decided (none, sometimes)."""
     network = sim.network
     n = network.n_products
     if rng.random() < 0.7:
-        size = sum(node.config.action_size for node in network.nodes) + len(network.transfer_lanes) * n
+        size = sum(node.config.action_size for node in network.nodes)
         appetite = rng.choice([0.0, 0.02, 0.1, 0.3, 1.0], size=(sim.batch, 1))
-        return "fractions", (rng.random((sim.batch, size)) * appetite,)
+        lanes = rng.random((sim.batch, (len(network.transfer_lanes) + len(network.claimants)) * n))
+        return "fractions", (np.concatenate([rng.random((sim.batch, size)) * appetite, lanes], axis=1),)
     scale = max(node.config.max_demand for node in network.nodes)
     orders = rng.integers(0, 3 * scale, (sim.batch, len(network.nodes), n)) * (rng.random((sim.batch, 1, 1)) < 0.8)
     transfers = rng.integers(0, 2 * scale, (sim.batch, len(network.transfer_lanes), n))
-    return "units", (orders, transfers)
+    claims = rng.random((sim.batch, len(network.nodes), n)) * 3 if rng.random() < 0.8 else None
+    return "units", (orders, transfers, claims)
 
 
 def step(sim: Networks, decisions: tuple[str, tuple]) -> NetworkDay:
@@ -223,6 +226,8 @@ CASES = [
     *((name, "capped", CAPPED[name]) for name in SHIPPED),
     ("distribution", "balanced", ("rationing=balanced", "nodes.dc.owed=backorder", "unmet_demand=backorder")),
     ("regional", "balanced", ("rationing=balanced", "nodes.dc.initial_stock=10")),
+    ("distribution", "decided", ("rationing=decided", "nodes.dc.owed=backorder", "unmet_demand=backorder")),
+    ("regional", "decided", ("rationing=decided", "nodes.dc.initial_stock=10")),
 ]
 
 
@@ -312,7 +317,8 @@ def test_a_batch_plays_the_episodes_of_single_networks(name, seed, decisions):
         kind, arguments = random_decisions(batch, rng)
         together = step(batch, (kind, arguments))
         for row, single in enumerate(singles):
-            alone = step(single, (kind, tuple(argument[row : row + 1] for argument in arguments)))
+            rows = tuple(None if argument is None else argument[row : row + 1] for argument in arguments)
+            alone = step(single, (kind, rows))
             assert alone.reward[0] == together.reward[row]
             for node in range(len(network.nodes)):
                 assert alone.rewards[node][0] == together.rewards[node][row]
