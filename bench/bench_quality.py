@@ -70,14 +70,12 @@ from inventory_rl.policies.network_rules import (
 )
 from inventory_rl.policies.network_tuning import tuned_network_rule, tuned_seat_rule
 from inventory_rl.policies.rule_tuning import applicable_rules, tuned_rule
-from inventory_rl.policies.rules import RULES
+from inventory_rl.policies.rules import KNOWING, RULES
 from inventory_rl.runs.layout import CHECKPOINT_DIR, MODEL_NAME
 from inventory_rl.world.config import load_scenario
 from inventory_rl.world.network import NetworkConfig, NetworkScenario, load_any, load_network
 
 ROOT = Path(__file__).resolve().parent.parent
-
-KNOWING = ("oracle", "optimal")  # rules that know what a policy cannot: never the yardstick to beat
 
 
 class ZeroAction:

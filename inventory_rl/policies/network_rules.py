@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 
 from inventory_rl.policies.base import Known
-from inventory_rl.policies.rules import Rule, make_rule
+from inventory_rl.policies.rules import KNOWING, Rule, make_rule
 from inventory_rl.world.config import InventoryConfig
 from inventory_rl.world.network import NetworkConfig
 from inventory_rl.world.networks import Networks
@@ -117,7 +117,6 @@ SEES = {  # what each rule reads when a node decides (see the module docstring)
     "optimal": "echelon",
 }
 ECHELON = tuple(name for name, sees in SEES.items() if sees == "echelon")
-KNOWING = ("oracle", "optimal")  # the oracle reads the hidden rates, the optimum is the target: never a yardstick
 
 
 # ---------------------------------------------------------------------------- what is known

@@ -56,6 +56,9 @@ RULES = (
     "optimal",
 )
 BASELINES = ("random", "uniform", "proportional", "newsvendor", "oracle", "base-stock")  # those of the default
+# The oracle reads the hidden rates and the optimum is the target: never the yardstick an agent must beat, for
+# one warehouse or a network (network_rules.best_rule).
+KNOWING = ("oracle", "optimal")
 TUNABLE = {  # a rule's parameters and the value each has untuned
     "base-stock": {"q": None},  # None: the scenario's critical ratio
     "capped-base-stock": {"q": None, "cap": 2.0},
