@@ -74,12 +74,12 @@ class NetworkAgentView:
         served = np.array([sum(prior_rate(network.nodes[k].config) for k in members) for members in network.subtrees])
         free = np.array([node.config.order_mode == "free" for node in network.nodes])
         self.steps = np.maximum(self.order_range * served, 1.0)[:, None] * free[:, None]  # (nodes, 1): 0 = fixed
-        self.claimants = network.claimants
-        if self.claimants and agents != "central":
+        claimants = network.claimants
+        if claimants and agents != "central":
             raise ValueError("rationing = decided: only a central agent splits a parent's stock")
         if agents == "central":
             size = self.view.n_nodes * self.view.node_size + nodes * n
-            self.action_space = spaces.Box(-1.0, 1.0, ((nodes + len(self.claimants)) * n,), np.float32)
+            self.action_space = spaces.Box(-1.0, 1.0, ((nodes + len(claimants)) * n,), np.float32)
         else:
             size = self.view.local_size(share) - 1 + n
             self.action_space = spaces.Box(-1.0, 1.0, (n,), np.float32)
@@ -98,12 +98,12 @@ class NetworkAgentView:
     def split(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """A central agent's actions ``(batch, size)`` as its moves of the orders ``(batch, n_nodes, n)`` and the
         claims ``(batch, n_nodes, n)`` of the claimants (None where no parent rations as decided)."""
-        n, nodes = self.network.n_products, len(self.network.nodes)
+        n, nodes, claimants = self.network.n_products, len(self.network.nodes), self.network.claimants
         actions = np.asarray(actions).reshape(len(actions), -1, n)
-        if not self.claimants:
+        if not claimants:
             return actions, None
         claims = np.ones((len(actions), nodes, n))
-        claims[:, self.claimants] = 1.0 + np.clip(actions[:, nodes:], -1.0, 1.0)
+        claims[:, claimants] = 1.0 + np.clip(actions[:, nodes:], -1.0, 1.0)
         return actions[:, :nodes], claims
 
     def orders(self, base: np.ndarray, actions: np.ndarray) -> np.ndarray:

@@ -498,10 +498,11 @@ def applicable(name: str, network: NetworkConfig) -> str | None:
             return "the warehouses fill their gap (order_mode = fill): every rule splits it by the newsvendor rule"
         if any(node.config.unmet_demand == "backorder" for node in buying if node.config.order_mode == "free"):
             return "the single-warehouse rules weigh lost sales; here customers are backordered (use base-stock)"
-        if name == "oracle" and not all(node.config.rates_known for node in buying):
-            return "demand comes from a file: there are no hidden rates to know"
-        if name == "oracle" and all(stated_rate(node.config) is not None for node in buying):
-            return "the scenario states its demand rates: the oracle would know what the newsvendor rule knows"
+        if name == "oracle":
+            if not all(node.config.rates_known for node in buying):
+                return "demand comes from a file: there are no hidden rates to know"
+            if all(stated_rate(node.config) is not None for node in buying):
+                return "the scenario states its demand rates: the oracle would know what the newsvendor rule knows"
     if name == "optimal":
         from inventory_rl.policies.network_optimum import serial_problem
 

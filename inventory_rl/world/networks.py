@@ -98,7 +98,6 @@ class Networks:
         self._transfer_ends = [(network.index[lane.source], network.index[lane.target]) for lane in self.transfers]
         senders = {source for source, _ in self._transfer_ends}
         self.shippers = [bool(self.children[node]) or node in senders for node in range(len(self.nodes))]
-        self.claimants = network.claimants  # nodes whose parent splits short stock by their claims
         self.order_pipes: list[np.ndarray] = []  # per supply lane (batch, order_delay + 1, n): slot 0 arrives today
         self.owed: list[np.ndarray] = []  # per supply lane (batch, n): what its supplier owes the node
         self.arrived: list[np.ndarray] = []  # per supply lane (batch, n): orders that reached the supplier today
@@ -147,11 +146,12 @@ class Networks:
         """One day with every decision as env actions ``(batch, action_size)``: each node's own env
         action (``Warehouses.orders_from_fractions``: fractions of its gap), in node order, then for
         each transfer lane the share of the sender's stock to send, per product (floored), then for each
-        of the ``claimants`` (nodes whose parent rations as decided) its claim at its parent, per product."""
+        of the network's ``claimants`` (nodes whose parent rations as decided) its claim at its parent, per product."""
         actions = np.asarray(actions, np.float64)
         n = self.network.n_products
         sizes = [node.config.action_size for node in self.network.nodes]
-        expected = (self.batch, sum(sizes) + (len(self.transfers) + len(self.claimants)) * n)
+        claimants = self.network.claimants  # nodes whose parent splits short stock by their claims
+        expected = (self.batch, sum(sizes) + (len(self.transfers) + len(claimants)) * n)
         if actions.shape != expected:
             raise ValueError(f"actions must have shape {expected}, got {actions.shape}")
         bounds = np.cumsum([0, *sizes])
@@ -165,7 +165,7 @@ class Networks:
             for k, (source, _) in enumerate(self._transfer_ends)
         ]
         claims = np.zeros((self.batch, len(self.nodes), n))
-        claims[:, self.claimants] = tail[:, len(self.transfers) :]
+        claims[:, claimants] = tail[:, len(self.transfers) :]
         return self._advance(orders, sends, claims)
 
     def step_units(
