@@ -25,10 +25,10 @@ from inventory_rl.runs.studies import STORAGE_NAME, StorageError, default_url, s
 from inventory_rl.training.settings import (
     AGENT_HYPERPARAMS,
     DEFAULT_N_ENVS,
+    HELD_OUT_SEED,
     preset_timesteps,
 )
 from inventory_rl.training.tuning import (
-    EVAL_SEED,
     GRACE_HEARTBEATS,
     MAX_RETRIES,
     Objective,
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=bounded_int(1),
         default=100,
         metavar="E",
-        help=f"episodes each score plays, seeds {EVAL_SEED} to {EVAL_SEED} + E - 1 (default: 100)",
+        help=f"episodes each score plays, seeds {HELD_OUT_SEED} to {HELD_OUT_SEED} + E - 1 (default: 100)",
     )
     parser.add_argument(
         "--study-name", metavar="NAME", help="default: inventory-<scenario>[-<agent> unless structured][-<each --set>]"

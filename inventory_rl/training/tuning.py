@@ -4,7 +4,7 @@
 Each trial trains PPO exactly as ``train.py`` would (``training.run.build_new_model``: on the training
 part of a demand file, warm-started where the settings ask, training seed ``--seed``) with settings that TPE
 samples, for ``--trial-timesteps`` steps, and scores the model on ``--eval-episodes`` episodes of
-seeds ``EVAL_SEED + k`` (800000, 800001, ...), which training (0 .. n_envs - 1), ``evaluate.py``
+seeds ``training.settings.HELD_OUT_SEED + k`` (800000, 800001, ...), which training (0 .. n_envs - 1), ``evaluate.py``
 (1000 + k) and rule tuning (900000 + k) never play: the scenario's main metric
 (``evaluation.metrics.main_metric``), on the same episodes for every trial. Like the rules
 (``policies/rule_tuning.py``), trials play the training part of a demand file: the held-out days stay
@@ -59,7 +59,6 @@ from inventory_rl.training.settings import (
 )
 from inventory_rl.world.config import Scenario
 
-EVAL_SEED = HELD_OUT_SEED  # evaluation episodes of the trials: seeds EVAL_SEED + k
 EVALUATIONS = 4  # scores per trial: at 1/4, 2/4 and 3/4 of its budget (reported, may prune) and at its end
 GRACE_HEARTBEATS = 4  # a trial whose worker missed this many heartbeats is taken as dead
 MAX_RETRIES = 3  # a dead worker's trial is run again up to this many times
@@ -176,7 +175,7 @@ class Objective:
         self.defaults = run_settings(scenario, args.agent, None)
         self.config = scenario.config
         self.train_config = scenario.config.with_demand_part("train")
-        self.eval_seeds = list(range(EVAL_SEED, EVAL_SEED + args.eval_episodes))
+        self.eval_seeds = list(range(HELD_OUT_SEED, HELD_OUT_SEED + args.eval_episodes))
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         torch.set_num_threads(TORCH_THREADS)  # as train.train does
 
@@ -259,7 +258,7 @@ def study_attrs(scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
         "trial_timesteps": args.trial_timesteps,
         "n_envs": args.n_envs,
         "eval_episodes": args.eval_episodes,
-        "eval_seed": EVAL_SEED,
+        "eval_seed": HELD_OUT_SEED,
         "heartbeat": args.heartbeat,
     }
 

@@ -19,9 +19,8 @@ from optuna.trial import TrialState
 from inventory_rl.agent.trained import load_agent
 from inventory_rl.cli import tune as tune_cli
 from inventory_rl.evaluation.episodes import score_batch
-from inventory_rl.training.settings import AGENT_HYPERPARAMS, check_settings, read_hyperparams
+from inventory_rl.training.settings import AGENT_HYPERPARAMS, HELD_OUT_SEED, check_settings, read_hyperparams
 from inventory_rl.training.tuning import (
-    EVAL_SEED,
     EVALUATIONS,
     FINISHED,
     FLOATS,
@@ -153,7 +152,7 @@ def test_sqlite_default_storage_resumes(sqlite_study):
         "trial_timesteps": STEPS,
         "n_envs": N_ENVS,
         "eval_episodes": EPISODES,
-        "eval_seed": EVAL_SEED,
+        "eval_seed": HELD_OUT_SEED,
         "heartbeat": 30,
     }
     assert "(id 1)" in first and "(id 1)" in second and "Best: trial" in second
@@ -179,7 +178,7 @@ def test_export_is_what_train_py_reads(sqlite_study, tmp_path):
     assert run_config["hyperparams"] == {**export["hyperparams"], "n_envs": N_ENVS}
     assert run_config["hyperparams_file"] == str(path)
     agent, config = load_agent(tmp_path / "real_inventory_model.zip")
-    seeds = range(EVAL_SEED, EVAL_SEED + EPISODES)
+    seeds = range(HELD_OUT_SEED, HELD_OUT_SEED + EPISODES)
     assert np.mean(score_batch(agent, config, seeds)) == pytest.approx(best.value, abs=1e-12)
 
 
