@@ -27,6 +27,16 @@ def cache_dir(tmp_path_factory):
         yield folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sb3_log_dir(tmp_path_factory):
+    """SB3's logger, given no folder (a model learning without TensorBoard), makes one per ``learn``
+    under the system's temporary folder (``SB3-<time>``); this session's go to its own folder."""
+    folder = tmp_path_factory.mktemp("sb3")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SB3_LOGDIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory):
     """A log directory from one real training run of 2,048 steps, shared by the session."""
