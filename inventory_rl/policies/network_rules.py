@@ -12,7 +12,8 @@ below it to their suppliers and those they place the same day: a central planner
 | rule                   | what each node does                                                   | sees       |
 |------------------------|-----------------------------------------------------------------------|------------|
 | `base-stock`           | order up to ``S_i`` on its installation position: stock + in transit  | local      |
-|                        | + on order - owed to its customers - owed to its children             |            |
+|                        | + on order - owed to its customers - owed to its children; with       |            |
+|                        | ``smoothing`` T, order r + (S_i - position - r) / T (r its rate)      |            |
 | `echelon-base-stock`   | order up to ``S_i`` on its echelon position: the installation         | echelon    |
 |                        | positions of every node at and below it, an order on its way to a     |            |
 |                        | supplier counted from the moment it is placed until it arrives; a     |            |
@@ -52,6 +53,11 @@ decision making experiment, Management Science 35(3), 321-339, 1989. These are t
 commonly quoted (the paper's own table could not be consulted here); ``STERMAN`` holds them and
 ``make_network_rule("sterman", network, beta=1.0)`` plays others. A stage's stock is its stock less what it
 owes (its customers and its children), its supply line what is on its way to it and on order.
+
+Base-stock's ``smoothing`` is the proportional order-up-to policy (POUT: S. M. Disney and D. R. Towill, On the
+bullwhip and inventory variance produced by an ordering policy, Omega 31(3), 157-167, 2003): a node closes
+1 / T of its gap a day on top of its mean demand, and so passes on less of the waves that reach it. T = 1 (or
+no ``smoothing``) is base-stock; only one seat among co-players tunes it (``network_tuning.tuned_seat_rule``).
 
 Parameters are numbers per node (or per batch row and node, so that tuning plays many candidates at once as
 one batch); ``make_network_rule`` builds a rule with its untuned values, ``applicable`` says where it makes
@@ -117,6 +123,7 @@ SEES = {  # what each rule reads when a node decides (see the module docstring)
     "optimal": "echelon",
 }
 ECHELON = tuple(name for name, sees in SEES.items() if sees == "echelon")
+OPTIONAL = {"base-stock": ("smoothing",)}  # parameters a rule takes where given, which tuning leaves out
 
 
 # ---------------------------------------------------------------------------- what is known
@@ -291,6 +298,9 @@ class NetworkRule(NetworkPolicy):
             if name == "s-S":
                 high = levels + np.maximum(np.rint(self._column("gap") * self._rates(state, echelon=False)), 1)
                 wanted = np.where(position <= levels, high - position, 0)
+            elif "smoothing" in self.parameters:  # proportional order-up-to (see the module docstring)
+                rates = self._rates(state, echelon=False)
+                wanted = np.maximum(np.rint(rates + (levels - position - rates) / self._column("smoothing")), 0)
             else:
                 wanted = np.maximum(levels - position, 0)
             own = self._free_column() & ~self._warehouse_mask()
@@ -540,7 +550,7 @@ def make_network_rule(name: str, network: NetworkConfig, **parameters: Any) -> N
     reason = applicable(name, network)
     if reason is not None:
         raise ValueError(f"{name}: {reason}")
-    known = {*TUNABLE.get(name, ()), *(STERMAN if name == "sterman" else ())}
+    known = {*TUNABLE.get(name, ()), *OPTIONAL.get(name, ()), *(STERMAN if name == "sterman" else ())}
     unknown = set(parameters) - known
     if unknown:
         raise ValueError(f"{name} has no parameter {sorted(unknown)[0]!r}")

@@ -78,6 +78,21 @@ def test_installation_base_stock_orders_up_to_each_level_on_its_own_position():
     assert transfers.shape == (1, 0, 1)
 
 
+def test_smoothed_base_stock_closes_a_share_of_its_gap_on_top_of_its_rate():
+    """Proportional order-up-to: rate 4 + (level - position - 4) / T. Levels 20, 16, 20, 24 against positions
+    12, 15, 15, 22: gaps 8, 1, 5, 2. T = 1 is base-stock; T = 4 orders 4 + 4/4 = 5, 4 - 3/4 -> 3, 4 + 1/4 -> 4,
+    4 - 2/4 -> 4 (rounded to even); a node above its level (cover 2: level 8, position 15) still orders
+    4 - 11/4 -> 1 where base-stock orders nothing."""
+    cover = np.array([5.0, 4.0, 5.0, 6.0])
+    for smoothing, expected in ((np.ones(4), [8, 1, 5, 2]), (np.full(4, 4.0), [5, 3, 4, 4])):
+        sim, rule = fresh("beer-game", rule="base-stock", cover=cover, smoothing=smoothing)
+        beer_game_state(sim)
+        assert rule.decide(sim)[0][0, :, 0].tolist() == expected
+    sim, rule = fresh("beer-game", rule="base-stock", cover=np.array([5.0, 2.0, 5.0, 6.0]), smoothing=np.full(4, 4.0))
+    beer_game_state(sim)
+    assert rule.decide(sim)[0][0, 1, 0] == 1
+
+
 def test_echelon_base_stock_counts_everything_below_and_orders_in_the_mail():
     """The optimal levels 81, 63, 46, 26 (node order), bottom-up. Retailer: 26 - 22 = 4. Wholesaler: its
     position 15 + the retailer's 22, less the 5 reaching it next step (counted as arrived), plus the retailer's
