@@ -301,8 +301,8 @@ def corrected_rule(
     per-node agents that see every node (``share="all"``), correct ``base_rule`` (echelon base-stock on
     chains: it reads the echelon position, the state of every node below). Per-node agents that see their
     own node (and with ``"downstream"`` their customers' demand below it) correct tuned base-stock, which a
-    node plays on its own state; one seat among co-players, base-stock with the seat's level tuned beside
-    those co-players (``network_tuning.tuned_seat_rule``)."""
+    node plays on its own state; one seat among co-players, base-stock with the seat's level and order
+    smoothing tuned beside those co-players (``network_tuning.tuned_seat_rule``)."""
     if seat is not None:
         return tuned_seat_rule(network, seat, co_player_rule(co_players, network), co_players)
     if agents == "central" or share == "all":

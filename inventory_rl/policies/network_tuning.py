@@ -224,35 +224,50 @@ def tuned_network_rule(
 
 
 SEAT_MOVES = 16  # a seat's level is searched this many steps either side of its tuned level
+# ... with its order smoothed over this many days (1: base-stock; proportional order-up-to, network_rules)
+SEAT_SMOOTHING = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+SEAT_EPISODES = 256  # tuning episodes of a seat's search: with 30, smoothing won beside base-stock by noise
 
 
 def tuned_seat_rule(
     network: NetworkConfig, seat: str, co_players: NetworkPolicy, co_name: str, use_cache: bool = True
 ) -> NetworkRule:
     """Base-stock for one seat among co-players (``co_name``: their rule's name, for the cache): the
-    network's tuned base-stock with the seat's cover searched anew, every level within ``SEAT_MOVES``
-    steps of it played on the tuning episodes beside the co-players (one batch, common random
-    numbers), the cheapest kept. Beside other players than the ones it was tuned with, a node's best
-    level moves (Sterman's players order in waves)."""
+    network's tuned base-stock with the seat's cover and order smoothing (``network_rules``' proportional
+    order-up-to) searched anew, every level within ``SEAT_MOVES`` steps of it with every smoothing of
+    ``SEAT_SMOOTHING`` played on ``SEAT_EPISODES`` tuning episodes beside the co-players (one batch, common
+    random numbers), the cheapest kept: plain base-stock where no smoothing is cheaper. Beside other
+    players than the ones it was tuned with, a node's best level moves, and beside Sterman's players, who
+    order in waves, ordering steadily pays."""
     base, _ = tuned_network_rule("base-stock", network)
     covers = np.asarray(base.parameters["cover"], np.float64)
     node = network.index[seat]
     axis = next(axis for axis in coordinates("base-stock", network) if axis.node == node)
 
     def search() -> dict[str, Any]:
-        candidates = np.maximum(covers[node] + axis.step * np.arange(-SEAT_MOVES, SEAT_MOVES + 1), 0.0)
-        candidates = np.unique(np.round(candidates / axis.step) * axis.step)
-        seeds = tuning_seeds(network)
-        rows = np.repeat(candidates, len(seeds))
-        cover = np.broadcast_to(covers, (len(rows), len(covers))).copy()
-        cover[:, node] = rows
-        rule = make_network_rule("base-stock", network, cover=cover)
-        costs = score_network(SeatPolicy(rule, co_players, seat), seeds * len(candidates))
-        means = costs.reshape(len(candidates), len(seeds)).mean(axis=1)
-        return {"cover": float(candidates[int(np.argmin(means))]), "cost": float(means.min())}
+        levels = np.maximum(covers[node] + axis.step * np.arange(-SEAT_MOVES, SEAT_MOVES + 1), 0.0)
+        levels = np.unique(np.round(levels / axis.step) * axis.step)
+        seeds = list(range(TUNING_SEED, TUNING_SEED + SEAT_EPISODES))
+        cover = np.broadcast_to(covers, (len(levels) * len(seeds), len(covers))).copy()
+        cover[:, node] = np.repeat(levels, len(seeds))
+        means = []
+        for steadiness in SEAT_SMOOTHING:  # one batch per smoothing (memory); plain base-stock first: ties keep it
+            smoothing = np.ones_like(cover)
+            smoothing[:, node] = steadiness
+            rule = make_network_rule("base-stock", network, cover=cover, smoothing=smoothing)
+            costs = score_network(SeatPolicy(rule, co_players, seat), seeds * len(levels))
+            means.append(costs.reshape(len(levels), len(seeds)).mean(axis=1))
+        best_smoothing, best_level = np.unravel_index(int(np.argmin(means)), (len(SEAT_SMOOTHING), len(levels)))
+        cost = float(means[best_smoothing][best_level])
+        return {"cover": float(levels[best_level]), "smoothing": SEAT_SMOOTHING[best_smoothing], "cost": cost}
 
-    text = json.dumps([network.to_dict(), seat, co_name, METHOD_VERSION, TUNING_SEED, TUNING_DAYS, SEAT_MOVES])
+    searched = [METHOD_VERSION, TUNING_SEED, TUNING_DAYS, SEAT_MOVES, SEAT_SMOOTHING, SEAT_EPISODES]
+    text = json.dumps([network.to_dict(), seat, co_name, *searched])
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     found = cached_json(cache_dir("network-rules") / f"seat-{key}.json", search, dict, dict, use_cache)
     covers[node] = found["cover"]
-    return make_network_rule("base-stock", network, cover=covers)
+    if found["smoothing"] == 1.0:  # base-stock, recorded as the rule always was
+        return make_network_rule("base-stock", network, cover=covers)
+    smoothing = np.ones_like(covers)
+    smoothing[node] = found["smoothing"]
+    return make_network_rule("base-stock", network, cover=covers, smoothing=smoothing)
