@@ -458,7 +458,7 @@ def seat_table(
     seat_seeds = [int(seed) for seed in args.seat_seeds.split(",")]
     base_stock = tuned_network_rule("base-stock", network)[0]
     header = ["seat", "co-players", "seed", "agent: chain cost / day", "base-stock in the seat", "agent - base-stock"]
-    rows = [[*header, "% [95% CI]", "verdict", "seat-tuned base-stock %", "train wall time"]]
+    rows = [[*header, "% [95% CI]", "verdict", "seat-tuned rule %", "agent - seat-tuned rule %", "train wall time"]]
     for seat in network.names:
         for co in CO_PLAYERS:
             co_rule = co_player_rule(co, network)
@@ -497,13 +497,15 @@ def seat_table(
                         f"{gap:+.2f} [{gap_low:+.2f}, {gap_high:+.2f}]",
                         verdict,
                         tuned_gap,
+                        "{:+.2f} [{:+.2f}, {:+.2f}]".format(*paired_percent(cost, seat_tuned)),
                         wall_cell(seconds),
                     ]
                 )
     title = (
         f"{scenario.name}: one seat ({steps}), the agent's chain cost against tuned base-stock in the same seat beside "
         f"the same co-players, {len(eval_seeds)} episodes, after {warmup} warm-up days, paired; the agent corrects "
-        "base-stock with the seat's level tuned beside the co-players (its gap to base-stock in the last % column)"
+        "base-stock with the seat's level and order smoothing tuned beside the co-players (tuned_seat_rule; its gap to "
+        "base-stock, then the agent's gap to it, in the last % columns)"
     )
     show(title, rows, tables)
 
