@@ -182,8 +182,12 @@ def test_a_manual_order_advances_the_day(open_dashboard, lead_time_run, screensh
         assert free_space == game.free_space()
         page.get_by_role("button", name="Suggest").click()
         expect(page.get_by_text(f"Your order: {free_space} units")).to_be_visible(timeout=WAIT_MS)
+        # the inputs too: a click on Place order before they show the suggestion would send their old values
+        suggested = game.suggested_order()
+        for product, units in enumerate(suggested):
+            expect(page.get_by_label(f"Product {product}")).to_have_value(str(units), timeout=WAIT_MS)
         place_order(page, day, days)
-        game.place_order(game.suggested_order())
+        game.place_order(suggested)
     order(page, 0, 1000)  # more than the free space of the 300-unit warehouse
     expect(page.get_by_text("would be refused at the door")).to_be_visible(timeout=WAIT_MS)
     place_order(page, 6, days)
