@@ -266,8 +266,7 @@ def tuned_seat_rule(
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     found = cached_json(cache_dir("network-rules") / f"seat-{key}.json", search, dict, dict, use_cache)
     covers[node] = found["cover"]
-    if found["smoothing"] == 1.0:  # base-stock, recorded as the rule always was
-        return make_network_rule("base-stock", network, cover=covers)
-    smoothing = np.ones_like(covers)
-    smoothing[node] = found["smoothing"]
-    return make_network_rule("base-stock", network, cover=covers, smoothing=smoothing)
+    parameters = {"cover": covers}
+    if found["smoothing"] != 1.0:  # else base-stock, recorded as the rule always was
+        parameters["smoothing"] = np.where(np.arange(len(covers)) == node, found["smoothing"], 1.0)
+    return make_network_rule("base-stock", network, **parameters)
